@@ -1,0 +1,143 @@
+import type { NsType } from '../../model/nsType.ts';
+import type { Step } from '../scenario/ast.ts';
+import { allocInode } from './allocator.ts';
+import type { EngineCtx } from './ctx.ts';
+import { chargeUcount, getNs, putNs, rulesOf } from './refs.ts';
+import type { NsNode, TaskNode, World } from './world.ts';
+
+/**
+ * The syscall-side operations. Each is split at the points where the kernel changes shared state,
+ * so that deferred kernel work can be placed between them:
+ * `unshare` has an allocation point (ucount charge, inode numbers; early in the syscall) and a
+ * commit point (`switch_task_namespaces`, `commit_creds`, which put the old namespaces; at its end).
+ *
+ * @internal
+ */
+export type ExecStep = Extract<Step, { kind: 'unshare' | 'read' }>;
+
+/** Scratch state carried from an op's first point to its last. @internal */
+export interface OpState {
+  errno: string | null;
+  created: Partial<Record<NsType, number>>;
+}
+
+/** Number of points of an operation. @internal */
+export function opPoints(step: ExecStep): number {
+  return step.kind === 'unshare' ? 2 : 1;
+}
+
+/** Applies point `k` of `step`. @internal */
+export function applyOpPoint(w: World, step: ExecStep, k: number, st: OpState, ctx: EngineCtx): void {
+  if (step.kind === 'read') return;
+  const task = taskOf(w, step.task);
+  if (k === 0) unshareCreate(w, task, step.types, st, ctx);
+  else if (st.errno === null) unshareCommit(w, task, st, ctx);
+}
+
+/** @internal */
+export function taskOf(w: World, name: string): TaskNode {
+  const t = w.tasks.find((x) => x.name === name);
+  if (!t) throw new Error(`unknown task ${name}`);
+  return t;
+}
+
+/**
+ * kernel/fork.c: ksys_unshare — unshare_userns (create_user_ns), then unshare_nsproxy_namespaces
+ * → create_new_namespaces (mnt, uts, ipc, pid, cgroup, net, time), each owned by the new user
+ * namespace if there is one. A failure aborts the new creds (abort_creds puts the new user ns).
+ */
+function unshareCreate(w: World, task: TaskNode, types: readonly NsType[], st: OpState, ctx: EngineCtx): void {
+  for (const t of types) rulesOf(t);
+  let owner = task.ns.user;
+  if (types.includes('user')) {
+    const parent = w.ns[owner] as NsNode;
+    // kernel/user_namespace.c: create_user_ns — `if (parent_ns->level > 32) return -ENOSPC`
+    if (parent.level > ctx.profile.userNestingLimit || !chargeUcount(w, owner, 'user')) {
+      st.errno = 'ENOSPC';
+      return;
+    }
+    const id = createNs(w, 'user', owner, owner, parent.level + 1, ctx);
+    st.created.user = id;
+    owner = id;
+  }
+  if (types.includes('net')) {
+    // net/core/net_namespace.c: copy_net_ns — inc_net_namespaces first (ENOSPC before any allocation)
+    if (!chargeUcount(w, owner, 'net')) {
+      st.errno = 'ENOSPC';
+      if (st.created.user !== undefined) putNs(w, st.created.user, ctx); // abort_creds
+      return;
+    }
+    st.created.net = createNs(w, 'net', owner, -1, 0, ctx);
+  }
+}
+
+function createNs(w: World, type: 'user' | 'net', chargedTo: number, parent: number, level: number, ctx: EngineCtx): number {
+  const id = w.ns.length;
+  // ns_common_init → proc_alloc_inum: the namespace's own number first, then (net) setup_net's
+  // pernet inits register the /proc/net entries, one number each.
+  const inode = allocInode(w.inodes);
+  const extra = rulesOf(type).extraInodes(ctx.profile);
+  const procInodes = new Array<number>(extra);
+  for (let i = 0; i < extra; i++) procInodes[i] = allocInode(w.inodes);
+  // Device entries (dev_snmp6/lo) are registered last, when loopback comes up; they are the
+  // ones the reaper gives back first — keep them first in the list.
+  const dev = ctx.profile.inodes.netDeviceProcEntries;
+  if (type === 'net' && dev > 0) procInodes.unshift(...procInodes.splice(extra - dev, dev));
+  const owner = type === 'user' ? parent : chargedTo;
+  w.ns.push({
+    id,
+    type,
+    initial: false,
+    inode,
+    procInodes,
+    refs: 1, // the new cred (user) / the new nsproxy (others)
+    state: 'active',
+    reaperStep: -1,
+    owner,
+    parent,
+    level,
+    chargedTo,
+    ucounts: type === 'user' ? { charged: zero(), max: maxAll() } : null,
+    createdAt: ctx.at.lo,
+    diedAt: -1,
+    freedAt: -1,
+  });
+  // user: prepare_creds took a reference on the parent for the new cred, and create_user_ns
+  // leaves it with the child as its parent reference (kernel/user_namespace.c: create_user_ns).
+  // Others: get_user_ns(owner) in each create function.
+  if (owner >= 0) getNs(w, owner);
+  ctx.effects?.push({ kind: 'ns.created', ns: id, at: ctx.at });
+  return id;
+}
+
+/**
+ * ksys_unshare: switch_task_namespaces (puts the old nsproxy's namespaces) then commit_creds
+ * (puts the old cred and with it its user namespace reference; the kernel does that put from an
+ * RCU callback, put_cred_rcu — it cannot be the last one here: the new user ns is a child).
+ */
+function unshareCommit(w: World, task: TaskNode, st: OpState, ctx: EngineCtx): void {
+  if (st.created.net !== undefined) {
+    const old = task.ns.net;
+    task.ns.net = st.created.net;
+    putNs(w, old, ctx);
+  }
+  if (st.created.user !== undefined) {
+    const old = task.ns.user;
+    task.ns.user = st.created.user;
+    putNs(w, old, ctx);
+  }
+}
+
+const zero = (): Record<NsType, number> => ({ user: 0, pid: 0, net: 0, mnt: 0, uts: 0, ipc: 0, cgroup: 0, time: 0 });
+// create_user_ns: ns->ucount_max[i] = INT_MAX for every type of a new user namespace
+const INT_MAX = 2147483647;
+const maxAll = (): Record<NsType, number> => ({
+  user: INT_MAX,
+  pid: INT_MAX,
+  net: INT_MAX,
+  mnt: INT_MAX,
+  uts: INT_MAX,
+  ipc: INT_MAX,
+  cgroup: INT_MAX,
+  time: INT_MAX,
+});
