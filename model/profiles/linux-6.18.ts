@@ -9,7 +9,8 @@ import { range } from '../time.ts';
  */
 export const linux618: KernelProfile = {
   name: 'linux-6.18',
-  description: 'Linux 6.18: ns_tree and NS_GET_ID for every type, per-CPU id batches, netns inum freed after rcu_barrier',
+  description:
+    'Linux 6.18: ns_tree and NS_GET_ID for every type, per-CPU id batches, netns inum freed after rcu_barrier',
   releases: { from: '6.18', to: '6.18' },
   inodes: {
     dynamicFirst: 0xf0000000, // PROC_DYNAMIC_FIRST, fs/proc/generic.c

@@ -12,14 +12,7 @@ import type { KernelProfile } from '../profile.ts';
  *
  * @public
  */
-export type Release =
-  | 'tree'
-  | 'device-proc-inodes'
-  | 'proc-inodes'
-  | 'inum'
-  | 'ucount'
-  | 'owner-ref'
-  | 'parent-ref';
+export type Release = 'tree' | 'device-proc-inodes' | 'proc-inodes' | 'inum' | 'ucount' | 'owner-ref' | 'parent-ref';
 
 /**
  * One step of a reaper, in the kernel's order.

@@ -49,8 +49,16 @@ export const NS_RULES: Readonly<Record<'user' | 'net', NsRules>> = {
     extraInodes: () => 0,
     holders: [
       { holder: 'task credentials (cred->user_ns)', kind: 'ref', source: 'kernel/cred.c: prepare_creds, put_cred_rcu' },
-      { holder: 'child user namespaces (ns->parent)', kind: 'ref', source: 'kernel/user_namespace.c: create_user_ns, free_user_ns' },
-      { holder: 'owned namespaces (->user_ns)', kind: 'ref', source: 'net/core/net_namespace.c: copy_net_ns (get_user_ns)' },
+      {
+        holder: 'child user namespaces (ns->parent)',
+        kind: 'ref',
+        source: 'kernel/user_namespace.c: create_user_ns, free_user_ns',
+      },
+      {
+        holder: 'owned namespaces (->user_ns)',
+        kind: 'ref',
+        source: 'net/core/net_namespace.c: copy_net_ns (get_user_ns)',
+      },
     ],
     reaper: () => userReaper(),
   },
@@ -62,7 +70,11 @@ export const NS_RULES: Readonly<Record<'user' | 'net', NsRules>> = {
     charges: 'owner',
     extraInodes: (p) => p.inodes.netProcEntries,
     holders: [
-      { holder: 'task membership (nsproxy->net_ns)', kind: 'ref', source: 'kernel/nsproxy.c: create_new_namespaces, free_nsproxy' },
+      {
+        holder: 'task membership (nsproxy->net_ns)',
+        kind: 'ref',
+        source: 'kernel/nsproxy.c: create_new_namespaces, free_nsproxy',
+      },
     ],
     reaper: (p) => netReaper(p),
   },

@@ -25,7 +25,11 @@ export interface Candidate {
  */
 export function candidateKey(c: Candidate): string {
   const w = c.world;
-  const parts: (string | number)[] = [c.anchor ?? 'x', w.inodes.next, [...w.inodes.free].sort((a, b) => a - b).join(',')];
+  const parts: (string | number)[] = [
+    c.anchor ?? 'x',
+    w.inodes.next,
+    [...w.inodes.free].sort((a, b) => a - b).join(','),
+  ];
   for (const t of w.tasks) parts.push(`${t.name}:${t.ns.user},${t.ns.net}`);
   for (const n of w.ns) {
     const id = c.ids[n.id];

@@ -79,10 +79,8 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
     const step = execStepOf(rec);
     const window: Interval = { lo: rec.t0 - origin, hi: rec.t1 - origin };
     const points = opPoints(step);
-    let states = cands.map((c) => ({ c, st: [] as OpState[] }));
-    const before = cands;
     // Each candidate carries its op scratch state through the points; forks copy it.
-    let work: { c: Candidate; st: OpState }[] = states.map((s) => ({ c: s.c, st: { errno: null, created: {} } }));
+    let work: { c: Candidate; st: OpState }[] = cands.map((c) => ({ c, st: { errno: null, created: {} } }));
     for (let k = 0; k < points; k++) {
       const next: { c: Candidate; st: OpState }[] = [];
       for (const { c, st } of work) {
@@ -95,7 +93,6 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       }
       work = next;
     }
-    states = [];
     const survivors: Candidate[] = [];
     const allowed = new Set<string>();
     for (const { c, st } of work) {
@@ -104,7 +101,6 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       else allowed.add(m.predicted);
     }
     if (survivors.length === 0) {
-      void before;
       return {
         admitted: false,
         steps: done,

@@ -71,7 +71,14 @@ function unshareCreate(w: World, task: TaskNode, types: readonly NsType[], st: O
   }
 }
 
-function createNs(w: World, type: 'user' | 'net', chargedTo: number, parent: number, level: number, ctx: EngineCtx): number {
+function createNs(
+  w: World,
+  type: 'user' | 'net',
+  chargedTo: number,
+  parent: number,
+  level: number,
+  ctx: EngineCtx,
+): number {
   const id = w.ns.length;
   // ns_common_init → proc_alloc_inum: the namespace's own number first, then (net) setup_net's
   // pernet inits register the /proc/net entries, one number each.

@@ -112,7 +112,14 @@ function fireNetnsWorker(w: World, ctx: EngineCtx): void {
     for (const r of step.releases) applyRelease(w, n, r, ctx, freed);
     n.reaperStep = worker.step;
   }
-  ctx.effects?.push({ kind: 'reaper.step', reaper: 'cleanup_net', step: step.id, ns: worker.batch.slice(), inodes: freed, at: ctx.at });
+  ctx.effects?.push({
+    kind: 'reaper.step',
+    reaper: 'cleanup_net',
+    step: step.id,
+    ns: worker.batch.slice(),
+    inodes: freed,
+    at: ctx.at,
+  });
   worker.step++;
   const next = steps[worker.step];
   if (next) {
@@ -138,7 +145,14 @@ function freeUserNs(w: World, id: number, ctx: EngineCtx): void {
   // Everything of the namespace goes before the parent is put (and possibly freed in turn).
   for (const r of step.releases) if (r !== 'parent-ref') applyRelease(w, n, r, ctx, freed);
   n.reaperStep = 0;
-  ctx.effects?.push({ kind: 'reaper.step', reaper: 'free_user_ns', step: step.id, ns: [id], inodes: freed, at: ctx.at });
+  ctx.effects?.push({
+    kind: 'reaper.step',
+    reaper: 'free_user_ns',
+    step: step.id,
+    ns: [id],
+    inodes: freed,
+    at: ctx.at,
+  });
   markFreed(w, id, ctx);
   applyRelease(w, n, 'parent-ref', ctx, freed);
 }

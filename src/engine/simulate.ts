@@ -3,7 +3,14 @@ import type { KernelProfile } from '../../model/profile.ts';
 import type { LatencyRange } from '../../model/time.ts';
 import { MS } from '../../model/time.ts';
 import type { Scenario } from '../scenario/ast.ts';
-import { TRACE_FORMAT, TRACE_VERSION, type NsObservation, type Trace, type TraceEvent, type TraceStep } from '../trace/format.ts';
+import {
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type NsObservation,
+  type Trace,
+  type TraceEvent,
+  type TraceStep,
+} from '../trace/format.ts';
 import { createChoiceSource, drawnTiming } from './choice.ts';
 import type { EngineCtx } from './ctx.ts';
 import type { Effect } from './effects.ts';
@@ -77,7 +84,8 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
   const runInternalUntil = (w: World, t: number): void => {
     for (;;) {
       let best: { key: string; at: number } | null = null;
-      for (const tr of enabledInternal(w)) if (tr.due.lo <= t && (!best || tr.due.lo < best.at)) best = { key: tr.key, at: tr.due.lo };
+      for (const tr of enabledInternal(w))
+        if (tr.due.lo <= t && (!best || tr.due.lo < best.at)) best = { key: tr.key, at: tr.due.lo };
       if (!best) return;
       ctx.at = point(best.at);
       fireInternal(w, best.key, ctx);
@@ -135,7 +143,11 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
     let rec: TraceStep | null = null;
     const apply = (w: World): void => {
       rec = exec(w, step, index);
-      if (rec) rec = { ...rec, refs: observed.map((i) => ({ id: modelNsId(i), type: w.ns[i]!.type, held: w.ns[i]!.refs > 0 })) };
+      if (rec)
+        rec = {
+          ...rec,
+          refs: observed.map((i) => ({ id: modelNsId(i), type: w.ns[i]!.type, held: w.ns[i]!.refs > 0 })),
+        };
     };
     if (history) {
       world = produce(world, apply);
