@@ -1,0 +1,46 @@
+import { checkTrace, type Strictness } from '../../checker/check.ts';
+import { profileForRelease } from '../../../model/profiles/index.ts';
+import { InputError, quote } from '../../errors/inputError.ts';
+import { renderVerdict } from '../../render/verdict.ts';
+import { parseTrace } from '../../trace/read.ts';
+import { parseIntOption, parseOptions } from '../args.ts';
+import { readInput } from '../io.ts';
+import { profileOption } from '../profileOption.ts';
+
+export const CHECK_HELP = `nslife check TRACE [--profile P] [--strict ordering|timed] [--max-candidates N] [--json]
+
+Says whether the model admits a trace (from the probe or the model). Exit status: 0 admitted,
+1 rejected, 2 bad input. --strict ordering (default) lets deferred kernel work be arbitrarily
+late; timed keeps it within the profile's latency ranges.`;
+
+/** `nslife check`. @internal */
+export function checkCommand(argv: string[], out: (s: string) => void): number {
+  const { values, positionals } = parseOptions(
+    argv,
+    {
+      profile: { type: 'string' },
+      strict: { type: 'string' },
+      'max-candidates': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'check',
+  );
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) {
+    throw new InputError({ file: 'nslife check', field: 'arguments', expected: 'one trace file', found: `${positionals.length}` });
+  }
+  const strictness = values.strict ?? 'ordering';
+  if (strictness !== 'ordering' && strictness !== 'timed') {
+    throw new InputError({ file: 'nslife check', field: '--strict', expected: 'ordering or timed', found: quote(strictness) });
+  }
+  const maxCandidates = parseIntOption(values['max-candidates'], '--max-candidates', 'check');
+  const trace = parseTrace(readInput(file), file);
+  const profile =
+    values.profile !== undefined
+      ? profileOption(values.profile, 'check')
+      : (profileForRelease(trace.header.kernel?.release ?? '') ?? profileOption(trace.header.profile, 'check'));
+  const verdict = checkTrace(trace, { profile, strictness: strictness as Strictness, ...(maxCandidates ? { maxCandidates } : {}) });
+  if (values.json) out(JSON.stringify({ file, profile: profile.name, strictness, ...verdict }));
+  else out(`${file} under ${profile.name}: ${renderVerdict(verdict, strictness)}`);
+  return verdict.admitted ? 0 : 1;
+}

@@ -1,0 +1,75 @@
+import type { Expectation, Scenario, SourcePos } from '../scenario/ast.ts';
+import type { NsObservation, Trace, TraceStep } from './format.ts';
+
+/**
+ * The outcome of one expectation of a scenario on one trace.
+ *
+ * @public
+ */
+export interface ExpectationResult {
+  readonly pos: SourcePos;
+  readonly text: string;
+  /** `unknown` when the trace does not have what it needs (cut short, capability missing). */
+  readonly status: 'pass' | 'fail' | 'unknown';
+  readonly detail: string;
+}
+
+/**
+ * Evaluates a scenario's expectations (`expect ...` lines and `=> OUTCOME` on operations) on a
+ * trace from any executor. Names refer to the latest `read ... as NAME` before the expectation.
+ *
+ * @remarks Since 0.1.0
+ * @public
+ */
+export function evaluateExpectations(scenario: Scenario, trace: Trace): ExpectationResult[] {
+  const byIndex = new Map<number, TraceStep>(trace.steps.map((s) => [s.index, s]));
+  const bound = new Map<string, NsObservation | null>();
+  let lastRecord: TraceStep | undefined;
+  const out: ExpectationResult[] = [];
+  scenario.steps.forEach((step, index) => {
+    const rec = byIndex.get(index);
+    if (rec) lastRecord = rec;
+    if (step.kind === 'read' && step.as !== undefined) bound.set(step.as, rec?.ns.find((o) => o.type === step.nsType) ?? null);
+    if (step.kind === 'unshare' && step.expect !== undefined) {
+      const want = step.expect === 'ok' ? null : step.expect;
+      const text = `${step.task}: unshare ${step.types.join(',')} => ${step.expect}`;
+      if (!rec) out.push({ pos: step.pos, text, status: 'unknown', detail: 'step not in the trace' });
+      else {
+        const got = rec.errno ?? 'ok';
+        out.push({ pos: step.pos, text, status: rec.errno === want ? 'pass' : 'fail', detail: `got ${got}` });
+      }
+    }
+    if (step.kind === 'expect') out.push(evaluate(step.check, step.pos, bound, lastRecord));
+  });
+  return out;
+}
+
+function evaluate(
+  check: Expectation,
+  pos: SourcePos,
+  bound: Map<string, NsObservation | null>,
+  last: TraceStep | undefined,
+): ExpectationResult {
+  const text = 'name' in check ? `expect ${check.name} ${check.kind}` : `expect ${check.kind} ${check.a} ${check.b}`;
+  const unknown = (detail: string): ExpectationResult => ({ pos, text, status: 'unknown', detail });
+  const verdict = (ok: boolean, detail: string): ExpectationResult => ({ pos, text, status: ok ? 'pass' : 'fail', detail });
+  if ('name' in check) {
+    const o = bound.get(check.name);
+    if (!o || o.id === null) return unknown(`${check.name} was not observed with an id`);
+    const r = last?.refs.find((x) => x.id === o.id);
+    if (!r) return unknown(`no reference probe of ${check.name} before this line`);
+    return verdict(r.held === (check.kind === 'held'), `${check.name} (id ${o.id}) is ${r.held ? 'held' : 'released'}`);
+  }
+  const a = bound.get(check.a);
+  const b = bound.get(check.b);
+  if (!a || !b) return unknown(`${!a ? check.a : check.b} was not observed`);
+  switch (check.kind) {
+    case 'same-inode':
+    case 'other-inode':
+      return verdict((a.inode === b.inode) === (check.kind === 'same-inode'), `inodes ${a.inode} and ${b.inode}`);
+    case 'same-ns':
+    case 'other-ns':
+      if (a.id === null || b.id === null) return unknown('no NS_GET_ID ids in this trace');
+      return verdict((a.id === b.id) === (check.kind === 'same-ns'), `ids ${a.id} and ${b.id}`);
+  }
+}
