@@ -452,8 +452,8 @@ static void parse_step(int ln, char *line, struct step *st, const struct step *p
 	st->index = (long)v;
 	if (prev && st->index <= prev->index)
 		input_error(ln, "step indexes in increasing order, got %ld after %ld", st->index, prev->index);
-	if (parse_u64(w[2], &v) || v < 1 || v > INT32_MAX)
-		input_error(ln, "a source line number (positive integer), got \"%s\"", w[2]);
+	if (parse_u64(w[2], &v) || v > INT32_MAX)
+		input_error(ln, "a source line number (non-negative integer), got \"%s\"", w[2]);
 	st->line = (long)v;
 	if (!strcmp(w[4], "sleep")) {
 		if (strcmp(w[3], "-"))
@@ -1806,6 +1806,13 @@ int main(int argc, char **argv)
 			sleep_until(now_ns() + opt.settle_ns); /* trailing reaper events */
 	} else if (!*refused) {
 		refused = NULL; /* not a refusal: abort_reason says what went wrong */
+	}
+	if (refused || !ninitial) {
+		const char *why = refused ? "the run was refused" : "the sandbox did not start";
+		if (!cap.tracefs)
+			add_missing("tracefs: not set up: %s", why);
+		add_missing("nsGetId: not tried: %s", why);
+		add_missing("fileHandles: not tried: %s", why);
 	}
 	if (opt.check) {
 		print_check(refused);
