@@ -77,7 +77,10 @@ export function namespaceMachine(rules: NsRules, profile: KernelProfile) {
     const next: ReaperStep | undefined = steps[i];
     dying[name] = {
       // Each step's source is the kernel function it comes from (model/rules/*.ts).
-      description: i === 0 ? `last reference dropped; waiting for ${rules.reaper(profile).queue}` : (steps[i - 1] as ReaperStep).source,
+      description:
+        i === 0
+          ? `last reference dropped; waiting for ${rules.reaper(profile).queue}`
+          : (steps[i - 1] as ReaperStep).source,
       on: next
         ? { 'reaper.step': { guard: { type: 'isStep', params: { step: next.id } }, target: next.id } }
         : // The reaper's last step ends with the namespace freed (cleanup_net's final loop; free_user_ns).

@@ -29,7 +29,8 @@ export interface NetnsWorkerContext {
   readonly batch: readonly number[];
 }
 
-const sameIds = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameIds = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const workerSetup = setup({
   types: { context: {} as NetnsWorkerContext, events: {} as NetnsWorkerEvent },
@@ -43,7 +44,8 @@ const workerSetup = setup({
   actions: {
     // llist_add(&net->cleanup_list, &cleanup_list)
     addToCleanupList: assign({
-      cleanupList: ({ context, event }) => (event.type === 'reaper.queued' ? [...context.cleanupList, event.ns] : context.cleanupList),
+      cleanupList: ({ context, event }) =>
+        event.type === 'reaper.queued' ? [...context.cleanupList, event.ns] : context.cleanupList,
     }),
     // net_kill_list = llist_del_all(&cleanup_list): an atomic snapshot; later puts wait for the next run.
     takeBatch: assign({ batch: ({ context }) => context.cleanupList, cleanupList: () => [] }),

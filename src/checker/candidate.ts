@@ -25,16 +25,15 @@ export interface Candidate {
  */
 export function candidateKey(c: Candidate): string {
   const w = c.world;
-  const parts: (string | number)[] = [
-    c.anchor ?? 'x',
-    w.inodes.next,
-    [...w.inodes.free].sort((a, b) => a - b).join(','),
-  ];
+  const parts: (string | number)[] = [c.anchor ?? 'x', w.inodes.next, w.inodes.runs.join(',')];
   for (const t of w.tasks) parts.push(`${t.name}:${t.ns.user},${t.ns.net}`);
   for (const n of w.ns) {
     const id = c.ids[n.id];
     if (n.state === 'freed') parts.push(`${n.id}F${id ?? ''}`);
-    else parts.push(`${n.id}:${n.refs}${n.state[0]}${n.reaperStep}p${n.procInodes.length}c${n.chargedTo}i${id ?? ''}`);
+    else
+      parts.push(
+        `${n.id}:${n.refs}${n.state[0]}${n.reaperStep}p${n.procRuns.length},${n.devInodes.length}c${n.chargedTo}i${id ?? ''}`,
+      );
   }
   const q = w.netns;
   parts.push(`N${q.state}${q.step}${q.requeued ? 'r' : ''}[${q.cleanupList.join(',')}][${q.batch.join(',')}]`);

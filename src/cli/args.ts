@@ -12,7 +12,12 @@ export function parseOptions<T extends ParseArgsConfig['options']>(argv: string[
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     const msg = String((e as Error).message).split('\n')[0] ?? '';
-    throw new InputError({ file: `nslife ${command}`, field: 'options', expected: `valid options (see nslife ${command} --help)`, found: quote(msg) });
+    throw new InputError({
+      file: `nslife ${command}`,
+      field: 'options',
+      expected: `valid options (see nslife ${command} --help)`,
+      found: quote(msg),
+    });
   }
 }
 
@@ -21,7 +26,8 @@ export function parseSets(sets: string[] | undefined, command: string): Record<s
   const out: Record<string, string> = {};
   for (const s of sets ?? []) {
     const i = s.indexOf('=');
-    if (i <= 0) throw new InputError({ file: `nslife ${command}`, field: '--set', expected: 'NAME=VALUE', found: quote(s) });
+    if (i <= 0)
+      throw new InputError({ file: `nslife ${command}`, field: '--set', expected: 'NAME=VALUE', found: quote(s) });
     out[s.slice(0, i)] = s.slice(i + 1);
   }
   return out;
@@ -30,6 +36,7 @@ export function parseSets(sets: string[] | undefined, command: string): Record<s
 /** Parses an integer option. @internal */
 export function parseIntOption(value: string | undefined, name: string, command: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new InputError({ file: `nslife ${command}`, field: name, expected: 'an integer', found: quote(value) });
+  if (!/^-?\d+$/.test(value))
+    throw new InputError({ file: `nslife ${command}`, field: name, expected: 'an integer', found: quote(value) });
   return Number(value);
 }

@@ -1,6 +1,6 @@
 import type { NsType } from '../../model/nsType.ts';
 import type { Step } from '../scenario/ast.ts';
-import { allocInode } from './allocator.ts';
+import { allocInode, allocInodes } from './allocator.ts';
 import type { EngineCtx } from './ctx.ts';
 import { chargeUcount, getNs, putNs, rulesOf } from './refs.ts';
 import type { NsNode, TaskNode, World } from './world.ts';
@@ -83,20 +83,22 @@ function createNs(
   // ns_common_init → proc_alloc_inum: the namespace's own number first, then (net) setup_net's
   // pernet inits register the /proc/net entries, one number each.
   const inode = allocInode(w.inodes);
-  const extra = rulesOf(type).extraInodes(ctx.profile);
-  const procInodes = new Array<number>(extra);
-  for (let i = 0; i < extra; i++) procInodes[i] = allocInode(w.inodes);
-  // Device entries (dev_snmp6/lo) are registered last, when loopback comes up; they are the
-  // ones the reaper gives back first — keep them first in the list.
-  const dev = ctx.profile.inodes.netDeviceProcEntries;
-  if (type === 'net' && dev > 0) procInodes.unshift(...procInodes.splice(extra - dev, dev));
+  const extra = type === 'net' ? ctx.profile.inodes.netProcEntries : 0;
+  const dev = type === 'net' ? Math.min(ctx.profile.inodes.netDeviceProcEntries, extra) : 0;
+  const procRuns: number[] = [];
+  allocInodes(w.inodes, extra - dev, procRuns);
+  // Device entries (dev_snmp6/lo) are registered last, when loopback comes up (ns+64 on 6.18.44);
+  // the reaper gives them back first.
+  const devInodes: number[] = [];
+  for (let i = 0; i < dev; i++) devInodes.push(allocInode(w.inodes));
   const owner = type === 'user' ? parent : chargedTo;
   w.ns.push({
     id,
     type,
     initial: false,
     inode,
-    procInodes,
+    procRuns,
+    devInodes,
     refs: 1, // the new cred (user) / the new nsproxy (others)
     state: 'active',
     reaperStep: -1,

@@ -2,7 +2,7 @@ import type { KernelProfile } from '../../model/profile.ts';
 import type { Reaper, Release } from '../../model/rules/reaper.ts';
 import { netReaper } from '../../model/rules/net.ts';
 import { userReaper } from '../../model/rules/user.ts';
-import { freeInode } from './allocator.ts';
+import { freeInode, freeInodes } from './allocator.ts';
 import type { EngineCtx } from './ctx.ts';
 import type { Interval } from './interval.ts';
 import { putNs, unchargeUcount } from './refs.ts';
@@ -33,28 +33,29 @@ export function enabledInternal(w: World): InternalTransition[] {
  *
  * @internal
  */
-export function applyRelease(w: World, n: NsNode, r: Release, ctx: EngineCtx, freed: number[]): void {
+export function applyRelease(w: World, n: NsNode, r: Release, ctx: EngineCtx, freed: number[] | null): void {
   switch (r) {
     case 'tree':
       return;
-    case 'device-proc-inodes': {
-      const k = Math.min(ctx.profile.inodes.netDeviceProcEntries, n.procInodes.length);
-      for (const ino of n.procInodes.splice(0, k)) {
+    case 'device-proc-inodes':
+      for (const ino of n.devInodes) {
         freeInode(w.inodes, ino);
-        freed.push(ino);
+        freed?.push(ino);
       }
+      n.devInodes = [];
       return;
-    }
     case 'proc-inodes':
-      for (const ino of n.procInodes) {
-        freeInode(w.inodes, ino);
-        freed.push(ino);
+      for (let i = 0; i < n.procRuns.length; i += 2) {
+        const lo = n.procRuns[i] as number;
+        const hi = n.procRuns[i + 1] as number;
+        freeInodes(w.inodes, lo, hi);
+        if (freed) for (let x = lo; x <= hi; x++) freed.push(x);
       }
-      n.procInodes = [];
+      n.procRuns = [];
       return;
     case 'inum':
       freeInode(w.inodes, n.inode);
-      freed.push(n.inode);
+      freed?.push(n.inode);
       return;
     case 'ucount':
       if (n.chargedTo >= 0) unchargeUcount(w, n.chargedTo, n.type);
@@ -106,7 +107,7 @@ function fireNetnsWorker(w: World, ctx: EngineCtx): void {
   }
   const step = steps[worker.step];
   if (!step) throw new Error('netns worker past its last step');
-  const freed: number[] = [];
+  const freed: number[] | null = ctx.effects ? [] : null;
   for (const id of worker.batch) {
     const n = w.ns[id] as NsNode;
     for (const r of step.releases) applyRelease(w, n, r, ctx, freed);
@@ -117,7 +118,7 @@ function fireNetnsWorker(w: World, ctx: EngineCtx): void {
     reaper: 'cleanup_net',
     step: step.id,
     ns: worker.batch.slice(),
-    inodes: freed,
+    inodes: freed ?? [],
     at: ctx.at,
   });
   worker.step++;
@@ -139,7 +140,7 @@ function fireNetnsWorker(w: World, ctx: EngineCtx): void {
 /** kernel/user_namespace.c: free_user_ns, for one namespace (the parent loop is in applyRelease). */
 function freeUserNs(w: World, id: number, ctx: EngineCtx): void {
   const n = w.ns[id] as NsNode;
-  const freed: number[] = [];
+  const freed: number[] | null = ctx.effects ? [] : null;
   const step = userReaperRow.steps[0];
   if (!step) return;
   // Everything of the namespace goes before the parent is put (and possibly freed in turn).
@@ -150,7 +151,7 @@ function freeUserNs(w: World, id: number, ctx: EngineCtx): void {
     reaper: 'free_user_ns',
     step: step.id,
     ns: [id],
-    inodes: freed,
+    inodes: freed ?? [],
     at: ctx.at,
   });
   markFreed(w, id, ctx);

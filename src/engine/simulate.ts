@@ -1,25 +1,13 @@
 import { produce } from 'immer';
+import { NS_TYPES, type NsType } from '../../model/nsType.ts';
 import type { KernelProfile } from '../../model/profile.ts';
-import type { LatencyRange } from '../../model/time.ts';
 import { MS } from '../../model/time.ts';
 import type { Scenario } from '../scenario/ast.ts';
-import {
-  TRACE_FORMAT,
-  TRACE_VERSION,
-  type NsObservation,
-  type Trace,
-  type TraceEvent,
-  type TraceStep,
-} from '../trace/format.ts';
-import { createChoiceSource, drawnTiming } from './choice.ts';
-import type { EngineCtx } from './ctx.ts';
+import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceEvent, type TraceStep } from '../trace/format.ts';
 import type { Effect } from './effects.ts';
-import { point } from './interval.ts';
-import { observeNs, modelNsId } from './observe.ts';
-import { applyOpPoint, opPoints, type ExecStep, type OpState } from './ops.ts';
-import { enabledInternal, fireInternal } from './reapers.ts';
+import { createEngine } from './engine.ts';
+import { modelNsId, observeNs } from './observe.ts';
 import { createWorld, type World } from './world.ts';
-import { NS_TYPES } from '../../model/nsType.ts';
 
 /**
  * Options of a model run.
@@ -42,7 +30,7 @@ export interface SimulateOptions {
  * @public
  */
 export interface Snapshot {
-  /** Index of the step just done (-1: the initial world). */
+  /** Index of the step just done (-1: the initial world; steps.length: after settling). */
   readonly step: number;
   readonly t: number;
   readonly world: World;
@@ -61,110 +49,74 @@ export interface ModelRun {
 }
 
 /**
- * Runs a scenario on the model with a virtual clock. Every choice (how long each syscall and
- * each reaper step takes) is drawn from the seeded choice source within the profile's ranges,
- * so a seed replays exactly.
+ * Runs a scenario on the model with a virtual clock and records it as a trace, in the probe's
+ * format. Every choice (how long each syscall and each reaper step takes) is drawn from the
+ * seeded choice source within the profile's ranges, so a seed replays exactly.
  *
  * @remarks Since 0.1.0
  * @public
  */
 export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
   const { profile } = opts;
-  const choice = createChoiceSource(opts.seed);
-  const effects: Effect[] = [];
-  const ctx: EngineCtx = { profile, timing: drawnTiming(choice), at: point(0), effects };
-  let world = createWorld(profile, scenario.tasks);
-  const history: Snapshot[] | null = opts.history ? [{ step: -1, t: 0, world: produce(world, () => {}) }] : null;
-  if (history) world = history[0]!.world;
+  const made = createEngine({ profile, seed: opts.seed, effects: true }, scenario.tasks);
+  const engine = made.engine;
+  let world = made.world;
+  const history: Snapshot[] | null = opts.history ? [] : null;
+  if (history) {
+    world = produce(world, () => {});
+    history.push({ step: -1, t: 0, world });
+  }
   const steps: TraceStep[] = [];
-  const observed: number[] = [];
+  // Observed namespaces are probed after every step until they are seen released (a namespace
+  // without references never gets one back), which keeps each record small.
+  let probed: number[] = [];
   const seen = new Set<number>();
-  let now = 0;
-
-  const runInternalUntil = (w: World, t: number): void => {
-    for (;;) {
-      let best: { key: string; at: number } | null = null;
-      for (const tr of enabledInternal(w))
-        if (tr.due.lo <= t && (!best || tr.due.lo < best.at)) best = { key: tr.key, at: tr.due.lo };
-      if (!best) return;
-      ctx.at = point(best.at);
-      fireInternal(w, best.key, ctx);
-    }
-  };
-
-  const exec = (w: World, step: Scenario['steps'][number], index: number): TraceStep | null => {
-    if (step.kind === 'expect') return null;
-    if (step.kind === 'sleep') {
-      const t0 = now;
-      now += step.ns;
-      runInternalUntil(w, now);
-      w.now = now;
-      return record(index, step.pos.line, null, 'sleep', { ns: step.ns }, t0, now, null, []);
-    }
-    const dur = choice.draw(durationOf(profile, step));
-    const t0 = now;
-    const t1 = now + dur;
-    const st: OpState = { errno: null, created: {} };
-    const points = opPoints(step);
-    for (let k = 0; k < points; k++) {
-      const tk = k === 0 ? t0 : t1;
-      runInternalUntil(w, tk);
-      ctx.at = point(tk);
-      applyOpPoint(w, step, k, st, ctx);
-    }
-    now = t1;
-    w.now = now;
-    const touched = step.kind === 'read' ? [step.nsType] : st.errno === null ? step.types : [];
-    const ns = touched.map((t) => observeNs(w, step.task, t));
-    for (const o of ns) {
-      const index = (o.id as number) - 1;
-      if (!w.ns[index]!.initial && !seen.has(index)) {
-        seen.add(index);
-        observed.push(index);
-      }
-    }
-    const args = step.kind === 'read' ? { type: step.nsType } : { types: step.types };
-    return record(index, step.pos.line, step.task, step.kind, args, t0, t1, st.errno, ns);
-  };
-
-  const record = (
-    index: number,
-    line: number,
-    task: string | null,
-    op: TraceStep['op'],
-    args: Record<string, unknown>,
-    t0: number,
-    t1: number,
-    errno: string | null,
-    ns: NsObservation[],
-  ): TraceStep => ({ type: 'step', index, line, task, op, args, t0, t1, errno, ns, refs: [] });
 
   scenario.steps.forEach((step, index) => {
-    let rec: TraceStep | null = null;
     const apply = (w: World): void => {
-      rec = exec(w, step, index);
-      if (rec)
-        rec = {
-          ...rec,
-          refs: observed.map((i) => ({ id: modelNsId(i), type: w.ns[i]!.type, held: w.ns[i]!.refs > 0 })),
-        };
+      const done = engine.exec(w, step);
+      if (!done || step.kind === 'expect') return;
+      const touched: readonly NsType[] =
+        step.kind === 'read' ? [step.nsType] : step.kind === 'unshare' && done.errno === null ? step.types : [];
+      const task = step.kind === 'sleep' ? null : step.task;
+      const ns = task === null ? [] : touched.map((t) => observeNs(w, task, t));
+      for (const o of ns) {
+        const i = (o.id as number) - 1;
+        if (!w.ns[i]!.initial && !seen.has(i)) {
+          seen.add(i);
+          probed.push(i);
+        }
+      }
+      const refs = probed.map((i) => ({ id: modelNsId(i), type: w.ns[i]!.type, held: w.ns[i]!.refs > 0 }));
+      probed = probed.filter((i) => w.ns[i]!.refs > 0);
+      const args =
+        step.kind === 'sleep' ? { ns: step.ns } : step.kind === 'read' ? { type: step.nsType } : { types: step.types };
+      steps.push({
+        type: 'step',
+        index,
+        line: step.pos.line,
+        task,
+        op: step.kind,
+        args,
+        t0: done.t0,
+        t1: done.t1,
+        errno: done.errno,
+        ns,
+        refs,
+      });
     };
     if (history) {
       world = produce(world, apply);
-      history.push({ step: index, t: now, world });
+      history.push({ step: index, t: engine.now, world });
     } else apply(world);
-    if (rec) steps.push(rec);
   });
-  const settle = opts.settleNs ?? 300 * MS;
-  const finish = (w: World): void => {
-    runInternalUntil(w, now + settle);
-    w.now = now + settle;
-  };
+  const end = engine.now + (opts.settleNs ?? 300 * MS);
   if (history) {
-    world = produce(world, finish);
-    history.push({ step: scenario.steps.length, t: now + settle, world });
-  } else finish(world);
+    world = produce(world, (w) => engine.advance(w, end));
+    history.push({ step: scenario.steps.length, t: end, world });
+  } else engine.advance(world, end);
 
+  const effects = engine.effects ?? [];
   const events: TraceEvent[] = effects.flatMap((e): TraceEvent[] =>
     e.kind === 'reaper.step'
       ? [{ type: 'event', name: `model.${e.reaper}.${e.step}`, t: e.at.lo, ns: e.ns.map(modelNsId), inodes: e.inodes }]
@@ -173,6 +125,7 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
         : [],
   );
   const w0 = createWorld(profile, scenario.tasks);
+  const first = scenario.tasks[0];
   const trace: Trace = {
     header: {
       type: 'header',
@@ -187,17 +140,12 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
       clock: 'virtual',
       scenario: { name: scenario.name, file: scenario.file, params: scenario.params },
       seed: opts.seed,
-      initial: scenario.tasks.length > 0 ? NS_TYPES.map((t) => observeNs(w0, scenario.tasks[0]!, t)) : [],
+      initial: first === undefined ? [] : NS_TYPES.map((t) => observeNs(w0, first, t)),
     },
     steps,
     events,
-    end: { type: 'end', complete: true, steps: steps.length, t: now + settle },
+    end: { type: 'end', complete: true, steps: steps.length, t: end },
     complete: true,
   };
   return { trace, history, effects, world };
-}
-
-function durationOf(p: KernelProfile, step: ExecStep): LatencyRange {
-  if (step.kind === 'read') return p.opDuration.read;
-  return step.types.includes('net') ? p.opDuration.unshareNet : p.opDuration.unshareUser;
 }

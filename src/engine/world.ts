@@ -22,8 +22,10 @@ export interface NsNode {
   readonly initial: boolean;
   /** Own inode number (model numbers; initial namespaces: 0, not allocated by the model). */
   readonly inode: number;
-  /** /proc/net entries still held (net): device entries first. */
-  procInodes: number[];
+  /** Inode numbers of the /proc/net entries still held (net), as ascending `[first, last]` runs. */
+  procRuns: number[];
+  /** Inode numbers of per-device /proc/net entries still held (`dev_snmp6/lo`). */
+  devInodes: number[];
   /** `__ns_ref`: the number of holders. */
   refs: number;
   state: NsState;
@@ -114,7 +116,8 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     type,
     initial: true,
     inode: 0,
-    procInodes: [],
+    procRuns: [],
+    devInodes: [],
     refs: 1 + tasks.length, // a static reference (init_net & co. are never put) + each task
     state: 'active' as NsState,
     reaperStep: -1,

@@ -7,6 +7,9 @@ import type { ExpectationResult } from '../trace/expectations.ts';
  */
 export function renderExpectations(results: readonly ExpectationResult[]): string {
   return results
-    .map((r) => `  ${r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : '????'}  ${r.pos.file}:${r.pos.line}  ${r.text}  (${r.detail})`)
+    .map(
+      (r) =>
+        `  ${r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : '????'}  ${r.pos.file}:${r.pos.line}  ${r.text}  (${r.detail})`,
+    )
     .join('\n');
 }

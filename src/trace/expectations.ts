@@ -29,7 +29,8 @@ export function evaluateExpectations(scenario: Scenario, trace: Trace): Expectat
   scenario.steps.forEach((step, index) => {
     const rec = byIndex.get(index);
     if (rec) lastRecord = rec;
-    if (step.kind === 'read' && step.as !== undefined) bound.set(step.as, rec?.ns.find((o) => o.type === step.nsType) ?? null);
+    if (step.kind === 'read' && step.as !== undefined)
+      bound.set(step.as, rec?.ns.find((o) => o.type === step.nsType) ?? null);
     if (step.kind === 'unshare' && step.expect !== undefined) {
       const want = step.expect === 'ok' ? null : step.expect;
       const text = `${step.task}: unshare ${step.types.join(',')} => ${step.expect}`;
@@ -52,7 +53,12 @@ function evaluate(
 ): ExpectationResult {
   const text = 'name' in check ? `expect ${check.name} ${check.kind}` : `expect ${check.kind} ${check.a} ${check.b}`;
   const unknown = (detail: string): ExpectationResult => ({ pos, text, status: 'unknown', detail });
-  const verdict = (ok: boolean, detail: string): ExpectationResult => ({ pos, text, status: ok ? 'pass' : 'fail', detail });
+  const verdict = (ok: boolean, detail: string): ExpectationResult => ({
+    pos,
+    text,
+    status: ok ? 'pass' : 'fail',
+    detail,
+  });
   if ('name' in check) {
     const o = bound.get(check.name);
     if (!o || o.id === null) return unknown(`${check.name} was not observed with an id`);

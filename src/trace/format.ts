@@ -43,7 +43,11 @@ export interface TraceHeader {
   readonly missing: readonly string[];
   /** `CLOCK_MONOTONIC` (kernel) or `virtual` (model); times are integer nanoseconds. */
   readonly clock: 'CLOCK_MONOTONIC' | 'virtual';
-  readonly scenario: { readonly name: string; readonly file: string; readonly params: Readonly<Record<string, string>> };
+  readonly scenario: {
+    readonly name: string;
+    readonly file: string;
+    readonly params: Readonly<Record<string, string>>;
+  };
   /** Seed of the engine's choice source (model traces only). */
   readonly seed: number | null;
   /** Namespaces each task starts in, as the first task saw them. */

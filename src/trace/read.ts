@@ -35,11 +35,21 @@ export function parseTrace(text: string, file: string): Trace {
         truncated = true; // the writer was stopped in the middle of a line
         break;
       }
-      throw new InputError({ file, line, col: jsonErrorColumn(e, raw), expected: 'a JSON object', found: describeJsonError(e) });
+      throw new InputError({
+        file,
+        line,
+        col: jsonErrorColumn(e, raw),
+        expected: 'a JSON object',
+        found: describeJsonError(e),
+      });
     }
     if (!validate(value)) {
       const err = validate.errors?.[0];
-      const field = (err?.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') || 'record';
+      const field =
+        (err?.instancePath ?? '')
+          .replace(/^\//, '')
+          .replace(/\/(\d+)/g, '[$1]')
+          .replace(/\//g, '.') || 'record';
       throw new InputError({
         file,
         line,
@@ -50,11 +60,13 @@ export function parseTrace(text: string, file: string): Trace {
     }
     const rec = value;
     if (header === null) {
-      if (rec.type !== 'header') throw new InputError({ file, line, col: 1, expected: 'a header record first', found: quote(rec.type) });
+      if (rec.type !== 'header')
+        throw new InputError({ file, line, col: 1, expected: 'a header record first', found: quote(rec.type) });
       header = rec;
       continue;
     }
-    if (end !== null) throw new InputError({ file, line, col: 1, expected: 'nothing after the end record', found: quote(rec.type) });
+    if (end !== null)
+      throw new InputError({ file, line, col: 1, expected: 'nothing after the end record', found: quote(rec.type) });
     switch (rec.type) {
       case 'header':
         throw new InputError({ file, line, col: 1, expected: 'one header only', found: '"header"' });
@@ -69,7 +81,8 @@ export function parseTrace(text: string, file: string): Trace {
         break;
     }
   }
-  if (header === null) throw new InputError({ file, line: 1, col: 1, expected: 'a trace header', found: 'an empty file' });
+  if (header === null)
+    throw new InputError({ file, line: 1, col: 1, expected: 'a trace header', found: 'an empty file' });
   events.sort((a, b) => a.t - b.t);
   return { header, steps, events, end, complete: !truncated && end !== null && end.complete };
 }

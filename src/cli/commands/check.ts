@@ -27,11 +27,21 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
   );
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) {
-    throw new InputError({ file: 'nslife check', field: 'arguments', expected: 'one trace file', found: `${positionals.length}` });
+    throw new InputError({
+      file: 'nslife check',
+      field: 'arguments',
+      expected: 'one trace file',
+      found: `${positionals.length}`,
+    });
   }
   const strictness = values.strict ?? 'ordering';
   if (strictness !== 'ordering' && strictness !== 'timed') {
-    throw new InputError({ file: 'nslife check', field: '--strict', expected: 'ordering or timed', found: quote(strictness) });
+    throw new InputError({
+      file: 'nslife check',
+      field: '--strict',
+      expected: 'ordering or timed',
+      found: quote(strictness),
+    });
   }
   const maxCandidates = parseIntOption(values['max-candidates'], '--max-candidates', 'check');
   const trace = parseTrace(readInput(file), file);
@@ -39,7 +49,11 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
     values.profile !== undefined
       ? profileOption(values.profile, 'check')
       : (profileForRelease(trace.header.kernel?.release ?? '') ?? profileOption(trace.header.profile, 'check'));
-  const verdict = checkTrace(trace, { profile, strictness: strictness as Strictness, ...(maxCandidates ? { maxCandidates } : {}) });
+  const verdict = checkTrace(trace, {
+    profile,
+    strictness: strictness as Strictness,
+    ...(maxCandidates ? { maxCandidates } : {}),
+  });
   if (values.json) out(JSON.stringify({ file, profile: profile.name, strictness, ...verdict }));
   else out(`${file} under ${profile.name}: ${renderVerdict(verdict, strictness)}`);
   return verdict.admitted ? 0 : 1;

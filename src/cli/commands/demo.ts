@@ -29,7 +29,12 @@ const DELAYS = ['500ms', '10ms', '0ms'] as const;
 export async function demoCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseOptions(
     argv,
-    { seed: { type: 'string' }, profile: { type: 'string' }, recorded: { type: 'boolean' }, 'no-tracefs': { type: 'boolean' } },
+    {
+      seed: { type: 'string' },
+      profile: { type: 'string' },
+      recorded: { type: 'boolean' },
+      'no-tracefs': { type: 'boolean' },
+    },
     'demo',
   );
   const profile = profileOption(values.profile, 'demo');
@@ -46,7 +51,11 @@ export async function demoCommand(argv: string[], out: (s: string) => void): Pro
   out('nslife demo — when does the kernel really destroy a network namespace?');
   out(`scenario ${shown}: unshare(CLONE_NEWUSER), then 4 × unshare(CLONE_NEWNET) with a sleep after each`);
   out(`model: profile ${profile.name}, seed ${seed} (replay: npm start -- --seed ${seed})`);
-  out(live.ok ? 'kernel: live, through the probe (build/nslife-probe)' : `kernel: recorded traces from test/fixtures/traces — no live run: ${live.why}`);
+  out(
+    live.ok
+      ? 'kernel: live, through the probe (build/nslife-probe)'
+      : `kernel: recorded traces from test/fixtures/traces — no live run: ${live.why}`,
+  );
 
   let failures = 0;
   for (const delay of DELAYS) {

@@ -27,10 +27,20 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
   );
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) {
-    throw new InputError({ file: 'nslife probe', field: 'arguments', expected: 'one scenario file', found: `${positionals.length}` });
+    throw new InputError({
+      file: 'nslife probe',
+      field: 'arguments',
+      expected: 'one scenario file',
+      found: `${positionals.length}`,
+    });
   }
   if (values.output === undefined) {
-    throw new InputError({ file: 'nslife probe', field: '-o', expected: 'an output trace file (-o TRACE)', found: 'none' });
+    throw new InputError({
+      file: 'nslife probe',
+      field: '-o',
+      expected: 'an output trace file (-o TRACE)',
+      found: 'none',
+    });
   }
   const timeoutMs = parseIntOption(values['timeout-ms'], '--timeout-ms', 'probe');
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'probe'));
@@ -40,7 +50,11 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
     process.stderr.write(`nslife: probe: cannot run on this machine: ${avail.why}\n`);
     return 2;
   }
-  await runProbe(scenario, { outFile: values.output, tracefs: !values['no-tracefs'], ...(timeoutMs ? { timeoutMs } : {}) });
+  await runProbe(scenario, {
+    outFile: values.output,
+    tracefs: !values['no-tracefs'],
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   const trace = parseTrace(readInput(values.output), values.output);
   out(renderSteps(trace));
   out(`trace written to ${values.output}${trace.complete ? '' : ' (incomplete)'}`);

@@ -29,13 +29,20 @@ export function runCommand(argv: string[], out: (s: string) => void): number {
   );
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) {
-    throw new InputError({ file: 'nslife run', field: 'arguments', expected: 'one scenario file', found: positionals.length === 0 ? 'none' : `${positionals.length}` });
+    throw new InputError({
+      file: 'nslife run',
+      field: 'arguments',
+      expected: 'one scenario file',
+      found: positionals.length === 0 ? 'none' : `${positionals.length}`,
+    });
   }
   const profile = profileOption(values.profile, 'run');
   const seed = seedOption(parseIntOption(values.seed, '--seed', 'run'));
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'run'));
   const run = simulate(scenario, { profile, seed });
-  out(`nslife run ${file} — profile ${profile.name}, seed ${seed} (replay: nslife run ${file} --seed ${seed}${setArgs(values.set)})`);
+  out(
+    `nslife run ${file} — profile ${profile.name}, seed ${seed} (replay: nslife run ${file} --seed ${seed}${setArgs(values.set)})`,
+  );
   if (!values.quiet) out(renderSteps(run.trace));
   const results = evaluateExpectations(scenario, run.trace);
   if (results.length > 0) out(renderExpectations(results));

@@ -1,0 +1,125 @@
+import type { KernelProfile } from '../../model/profile.ts';
+import type { LatencyRange } from '../../model/time.ts';
+import type { Step } from '../scenario/ast.ts';
+import { createChoiceSource, drawnTiming, type ChoiceSource } from './choice.ts';
+import type { EngineCtx } from './ctx.ts';
+import type { Effect } from './effects.ts';
+import { point } from './interval.ts';
+import { applyOpPoint, opPoints, type ExecStep, type OpState } from './ops.ts';
+import { enabledInternal, fireInternal } from './reapers.ts';
+import { createWorld, type World } from './world.ts';
+
+/**
+ * What executing one step did, on the virtual clock.
+ *
+ * @public
+ */
+export interface StepOutcome {
+  readonly t0: number;
+  readonly t1: number;
+  readonly errno: string | null;
+}
+
+/**
+ * The simulation runtime around the pure transitions: a virtual clock, the seeded choice source,
+ * and the order in which due kernel work runs. `exec` mutates `world` in place (pass an immer
+ * draft to keep snapshots); it never steps an xstate actor.
+ *
+ * @remarks Since 0.1.0
+ * @public
+ */
+export interface Engine {
+  readonly profile: KernelProfile;
+  readonly choice: ChoiceSource;
+  /** Effects of every transition so far (null when not collected). */
+  readonly effects: Effect[] | null;
+  now: number;
+  /** Executes one step on `world`; `expect` steps do nothing and return null. */
+  exec(world: World, step: Step): StepOutcome | null;
+  /** Lets due kernel work run up to time `t` (inclusive) and moves the clock there. */
+  advance(world: World, t: number): void;
+}
+
+/** @public */
+export interface EngineOptions {
+  readonly profile: KernelProfile;
+  readonly seed: number;
+  /** Collect effects (trace events, machine equivalence); off for the fastest runs. */
+  readonly effects?: boolean;
+}
+
+/**
+ * A new engine and its initial world.
+ *
+ * @public
+ */
+export function createEngine(opts: EngineOptions, tasks: readonly string[]): { engine: Engine; world: World } {
+  const { profile } = opts;
+  const choice = createChoiceSource(opts.seed);
+  const effects: Effect[] | null = opts.effects === false ? null : [];
+  const ctx: EngineCtx = { profile, timing: drawnTiming(choice), at: point(0), effects };
+  const st: OpState = { errno: null, created: {} };
+
+  const runDue = (w: World, t: number): void => {
+    for (;;) {
+      // Earliest due transition first; ties keep enabledInternal's order (netns worker first).
+      let key: string | null = null;
+      let at = Infinity;
+      if (w.netns.state !== 'idle' && w.netns.due.lo <= t) {
+        key = 'netns';
+        at = w.netns.due.lo;
+      }
+      if (w.userWork.length > 0) {
+        for (const tr of enabledInternal(w)) {
+          if (tr.due.lo <= t && tr.due.lo < at) {
+            key = tr.key;
+            at = tr.due.lo;
+          }
+        }
+      }
+      if (key === null) return;
+      ctx.at = point(at);
+      fireInternal(w, key, ctx);
+    }
+  };
+
+  const engine: Engine = {
+    profile,
+    choice,
+    effects,
+    now: 0,
+    advance(w, t) {
+      runDue(w, t);
+      engine.now = t;
+      w.now = t;
+    },
+    exec(w, step) {
+      if (step.kind === 'expect') return null;
+      const t0 = engine.now;
+      if (step.kind === 'sleep') {
+        engine.advance(w, t0 + step.ns);
+        return { t0, t1: engine.now, errno: null };
+      }
+      const t1 = t0 + choice.draw(durationOf(profile, step));
+      st.errno = null;
+      st.created = {};
+      const points = opPoints(step);
+      for (let k = 0; k < points; k++) {
+        // The first point (allocation) happens at the start of the syscall, the last (commit) at its end.
+        const tk = k === 0 ? t0 : t1;
+        runDue(w, tk);
+        ctx.at = point(tk);
+        applyOpPoint(w, step, k, st, ctx);
+      }
+      engine.now = t1;
+      w.now = t1;
+      return { t0, t1, errno: st.errno };
+    },
+  };
+  return { engine, world: createWorld(profile, tasks) };
+}
+
+function durationOf(p: KernelProfile, step: ExecStep): LatencyRange {
+  if (step.kind === 'read') return p.opDuration.read;
+  return step.types.includes('net') ? p.opDuration.unshareNet : p.opDuration.unshareUser;
+}
