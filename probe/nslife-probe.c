@@ -1053,7 +1053,7 @@ static void tracing_setup(void)
 	}
 	if (!ns_ok)
 		return; /* reason already in missing */
-	snprintf(tracefs_dir, sizeof tracefs_dir, "/tmp/nslife-tracefs-XXXXXX");
+	snprintf(tracefs_dir, sizeof tracefs_dir, "/tmp/nslife-tracefs-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(tracefs_dir)) {
 		add_missing("tracefs: mkdtemp under /tmp failed: %s", errno_name(errno));
 		tracefs_dir[0] = 0;

@@ -24,10 +24,16 @@ export type ProbeAvailability = { readonly ok: true } | { readonly ok: false; re
  */
 export function probeAvailable(): ProbeAvailability {
   const bin = probeBinaryPath();
-  if (!existsSync(bin)) return { ok: false, why: `the probe is not built (${bin} is missing; run npm run build:probe)` };
-  const r = spawnSync(bin, ['--check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: PROBE_LOCK_WAIT_MS + 30_000 });
+  if (!existsSync(bin))
+    return { ok: false, why: `the probe is not built (${bin} is missing; run npm run build:probe)` };
+  const r = spawnSync(bin, ['--check'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: PROBE_LOCK_WAIT_MS + 30_000,
+  });
   if (r.error) return { ok: false, why: `running ${bin} --check failed: ${r.error.message}` };
-  if (r.status !== 0) return { ok: false, why: `nslife-probe --check exited with status ${r.status}: ${lastLine(r.stderr)}` };
+  if (r.status !== 0)
+    return { ok: false, why: `nslife-probe --check exited with status ${r.status}: ${lastLine(r.stderr)}` };
   let check: { ok?: unknown; refused?: unknown };
   try {
     check = JSON.parse(r.stdout) as typeof check;
@@ -35,5 +41,8 @@ export function probeAvailable(): ProbeAvailability {
     return { ok: false, why: `nslife-probe --check printed something other than JSON: ${lastLine(r.stdout)}` };
   }
   if (check.ok === true) return { ok: true };
-  return { ok: false, why: typeof check.refused === 'string' ? check.refused : 'nslife-probe --check said it cannot run here' };
+  return {
+    ok: false,
+    why: typeof check.refused === 'string' ? check.refused : 'nslife-probe --check said it cannot run here',
+  };
 }

@@ -45,10 +45,15 @@ const GUARD_MARGIN_MS = 30_000;
 export function runProbe(scenario: Scenario, opts: RunProbeOptions = {}): Promise<string> {
   const input = probeInput(scenario);
   const bin = probeBinaryPath();
-  if (!existsSync(bin)) return Promise.reject(new ProbeError(`the probe is not built (${bin} is missing; run npm run build:probe)`, null, ''));
+  if (!existsSync(bin))
+    return Promise.reject(
+      new ProbeError(`the probe is not built (${bin} is missing; run npm run build:probe)`, null, ''),
+    );
   const timeoutMs = opts.timeoutMs ?? PROBE_TOTAL_TIMEOUT_MS;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 86_400_000) {
-    return Promise.reject(new ProbeError(`probe timeout ${timeoutMs} ms: expected a whole number of ms in 1..86400000`, null, ''));
+    return Promise.reject(
+      new ProbeError(`probe timeout ${timeoutMs} ms: expected a whole number of ms in 1..86400000`, null, ''),
+    );
   }
   const args = ['--total-timeout-ms', String(timeoutMs)];
   if (opts.outFile !== undefined) args.push('-o', opts.outFile);
@@ -64,10 +69,13 @@ export function runProbe(scenario: Scenario, opts: RunProbeOptions = {}): Promis
     child.stdin.end(input);
     // The probe has its own watchdogs; this only guards against a probe that ignores them.
     let killer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => {
-      child.kill('SIGTERM');
-      killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    }, timeoutMs + PROBE_LOCK_WAIT_MS + GUARD_MARGIN_MS);
+    const guard = setTimeout(
+      () => {
+        child.kill('SIGTERM');
+        killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      },
+      timeoutMs + PROBE_LOCK_WAIT_MS + GUARD_MARGIN_MS,
+    );
     child.on('error', (e) => {
       clearTimeout(guard);
       reject(new ProbeError(`cannot run the probe ${bin}: ${e.message}`, null, ''));
@@ -77,7 +85,12 @@ export function runProbe(scenario: Scenario, opts: RunProbeOptions = {}): Promis
       clearTimeout(killer);
       // Exit 0 and 1 write a trace (to outFile when given); 2 and a kill write none.
       const file = opts.outFile;
-      const written = (): string => (file === undefined ? Buffer.concat(stdout).toString('utf8') : existsSync(file) ? readFileSync(file, 'utf8') : '');
+      const written = (): string =>
+        file === undefined
+          ? Buffer.concat(stdout).toString('utf8')
+          : existsSync(file)
+            ? readFileSync(file, 'utf8')
+            : '';
       const trace = code === 0 || code === 1 ? written() : '';
       const err = Buffer.concat(stderr).toString('utf8');
       if (code === 0) resolve(trace);

@@ -32,7 +32,10 @@ export const PROBE_INPUT_VERSION = 'nslife-probe-input 1';
  */
 export function probeInput(scenario: Scenario): string {
   const taskId = new Map<string, number>();
-  const lines = [PROBE_INPUT_VERSION, `meta ${JSON.stringify({ name: scenario.name, file: scenario.file, params: scenario.params })}`];
+  const lines = [
+    PROBE_INPUT_VERSION,
+    `meta ${JSON.stringify({ name: scenario.name, file: scenario.file, params: scenario.params })}`,
+  ];
   scenario.tasks.forEach((name, i) => {
     if (!/^[^\s]+$/.test(name)) throw new Error(`probe input: task name ${JSON.stringify(name)} must be one word`);
     taskId.set(name, i);
@@ -40,7 +43,10 @@ export function probeInput(scenario: Scenario): string {
   });
   const tid = (task: string, index: number): number => {
     const id = taskId.get(task);
-    if (id === undefined) throw new Error(`probe input: step ${index} uses task ${JSON.stringify(task)}, which the scenario does not declare`);
+    if (id === undefined)
+      throw new Error(
+        `probe input: step ${index} uses task ${JSON.stringify(task)}, which the scenario does not declare`,
+      );
     return id;
   };
   scenario.steps.forEach((step, index) => {
@@ -54,7 +60,8 @@ export function probeInput(scenario: Scenario): string {
         lines.push(`${head} ${tid(step.task, index)} read ${step.nsType}`);
         break;
       case 'sleep':
-        if (!Number.isSafeInteger(step.ns) || step.ns < 0) throw new Error(`probe input: step ${index} sleeps ${step.ns} ns, expected a whole number ≥ 0`);
+        if (!Number.isSafeInteger(step.ns) || step.ns < 0)
+          throw new Error(`probe input: step ${index} sleeps ${step.ns} ns, expected a whole number ≥ 0`);
         lines.push(`${head} - sleep ${step.ns}`);
         break;
       case 'expect':

@@ -39,13 +39,23 @@ describe('probeInput', () => {
   it('keeps meta on one line whatever the parameter values hold', () => {
     const odd = { ...scenario, params: { note: 'a\nb "c"' } };
     const meta = probeInput(odd).split('\n')[1] ?? '';
-    expect(JSON.parse(meta.slice('meta '.length))).toEqual({ name: 'two', file: 'examples/two.nsl', params: { note: 'a\nb "c"' } });
+    expect(JSON.parse(meta.slice('meta '.length))).toEqual({
+      name: 'two',
+      file: 'examples/two.nsl',
+      params: { note: 'a\nb "c"' },
+    });
   });
 
   it('refuses what the protocol cannot carry, in one line', () => {
-    expect(() => probeInput({ ...scenario, tasks: ['main task', 'helper'] })).toThrow(/^probe input: task name "main task" must be one word$/);
-    expect(() => probeInput({ ...scenario, tasks: ['main'] })).toThrow(/step 1 uses task "helper", which the scenario does not declare/);
+    expect(() => probeInput({ ...scenario, tasks: ['main task', 'helper'] })).toThrow(
+      /^probe input: task name "main task" must be one word$/,
+    );
+    expect(() => probeInput({ ...scenario, tasks: ['main'] })).toThrow(
+      /step 1 uses task "helper", which the scenario does not declare/,
+    );
     expect(() => probeInput({ ...scenario, steps: [{ kind: 'sleep', ns: 1.5, pos: at(1) }] })).toThrow(/whole number/);
-    expect(() => probeInput({ ...scenario, steps: [{ kind: 'unshare', task: 'main', types: [], pos: at(1) }] })).toThrow(/no namespace type/);
+    expect(() =>
+      probeInput({ ...scenario, steps: [{ kind: 'unshare', task: 'main', types: [], pos: at(1) }] }),
+    ).toThrow(/no namespace type/);
   });
 });

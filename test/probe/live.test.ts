@@ -1,0 +1,163 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Scenario, SourcePos, Step } from '../../src/scenario/ast.ts';
+import { probeAvailable, probeBinaryPath, runProbe } from '../../src/probe/driver.ts';
+import { probeInput } from '../../src/probe/input.ts';
+import { parseTrace } from '../../src/trace/read.ts';
+import type { NsObservation, Trace } from '../../src/trace/format.ts';
+
+// Live kernel tests: they run the native probe, which serialises itself with a lock file; the
+// tests in this file run one after the other.
+const built = existsSync(probeBinaryPath());
+const available = probeAvailable();
+const isRoot = process.geteuid?.() === 0;
+
+const at = (line: number): SourcePos => ({ file: 'examples/seed.nsl', line, col: 1 });
+
+/** The seed scenario (examples/seed.nsl) with `delayMs` between the netns creations. */
+function seed(delayMs: number): Scenario {
+  const steps: Step[] = [
+    { kind: 'unshare', task: 'main', types: ['user'], pos: at(8) },
+    { kind: 'read', task: 'main', nsType: 'net', as: 'orig', pos: at(9) },
+  ];
+  for (let i = 1; i <= 4; i++) {
+    steps.push(
+      { kind: 'unshare', task: 'main', types: ['net'], pos: at(12) },
+      { kind: 'read', task: 'main', nsType: 'net', as: `trash${i}`, pos: at(13) },
+      { kind: 'sleep', ns: delayMs * 1e6, pos: at(14) },
+    );
+  }
+  return { name: 'seed', file: 'examples/seed.nsl', tasks: ['main'], params: { delay: `${delayMs}ms` }, steps };
+}
+
+/** Instances under tracefs `instances/` (root only: mounts tracefs in a private mount ns). */
+function tracefsInstances(): string[] {
+  const r = spawnSync(
+    'unshare',
+    ['-m', 'sh', '-c', 'd=$(mktemp -d) && mount -t tracefs nodev "$d" && ls "$d/instances"; umount "$d"; rmdir "$d"'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.split('\n').filter((s) => s !== '');
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+const unshareNet = (trace: Trace): NsObservation[] =>
+  trace.steps
+    .filter((s) => s.op === 'unshare' && (s.args['types'] as string[]).includes('net'))
+    .map((s) => s.ns.find((o) => o.type === 'net')!);
+
+describe.skipIf(!available.ok)(`live probe${available.ok ? '' : ` (skipped: ${available.why})`}`, () => {
+  it('runs the seed with 200 ms sleeps: abandoned netns are freed, two inode numbers alternate', async () => {
+    const scenario = seed(200);
+    const trace = parseTrace(await runProbe(scenario), '<probe>');
+    const h = trace.header;
+    expect(h.source).toBe('kernel');
+    expect(h.tool).toBe('nslife-probe 0.1.0');
+    expect(h.kernel?.release).toBe(release());
+    expect(h.profile).toMatch(/^linux-\d+\.\d+$/);
+    expect(h.clock).toBe('CLOCK_MONOTONIC');
+    expect(h.scenario).toEqual({ name: 'seed', file: 'examples/seed.nsl', params: { delay: '200ms' } });
+    expect(h.capabilities.userns).toBe(true);
+    expect(h.refused).toBeUndefined();
+    expect(h.initial.map((o) => o.type)).toEqual(expect.arrayContaining(['user', 'net']));
+    expect(trace.complete).toBe(true);
+    expect(trace.end?.steps).toBe(scenario.steps.length);
+    expect(trace.steps.map((s) => s.index)).toEqual(scenario.steps.map((_, i) => i));
+    expect(trace.steps.map((s) => s.line)).toEqual(scenario.steps.map((s) => s.pos.line));
+    expect(trace.steps.every((s) => s.errno === null && s.t0 <= s.t1)).toBe(true);
+
+    // An id names one namespace: never seen with another type or inode number.
+    const byId = new Map<number, string>();
+    for (const o of [...h.initial, ...trace.steps.flatMap((s) => s.ns)]) {
+      if (o.id === null) continue;
+      const what = `${o.type}:${o.inode}`;
+      expect(byId.get(o.id) ?? what, `id ${o.id}`).toBe(what);
+      byId.set(o.id, what);
+    }
+    const nets = unshareNet(trace);
+    expect(new Set(nets.map((o) => o.id)).size).toBe(4);
+
+    if (!h.capabilities.nsGetId || !h.capabilities.fileHandles) return; // refs need both (6.18+)
+    // After each sleep every earlier netns is gone (cleanup_net takes tens of ms here)...
+    for (const s of trace.steps.filter((x) => x.op === 'sleep')) {
+      const created = nets.filter((o) => trace.steps.some((x) => x.index < s.index && x.ns.some((n) => n.id === o.id)));
+      const current = created.at(-1)!;
+      for (const o of created)
+        expect(s.refs.find((r) => r.id === o.id)?.held, `netns ${o.id} after step ${s.index}`).toBe(o === current);
+    }
+    // ...so the lowest-free inode allocator hands the same two numbers out in turn.
+    const [a, b, c, d] = nets.map((o) => o.inode);
+    expect([a !== b, c, d]).toEqual([true, a, b]);
+
+    if (h.capabilities.tracefs) {
+      const names = new Set(trace.events.filter((e) => e.fn === 'cleanup_net').map((e) => e.name));
+      expect([...names].sort()).toEqual(['kernel.workqueue.end', 'kernel.workqueue.queue', 'kernel.workqueue.start']);
+    }
+  });
+
+  it('finishes an interrupted run as an incomplete trace that still parses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslife-live-'));
+    try {
+      const out = join(dir, 'trace.jsonl');
+      const child = spawn(probeBinaryPath(), ['-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+      child.stdin.end(probeInput(seed(2000)));
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        setTimeout(() => child.kill('SIGTERM'), 1500);
+        child.on('close', resolve);
+      });
+      expect(code).toBe(1);
+      expect(stderr).toBe('nslife-probe: trace incomplete: interrupted by SIGTERM\n');
+      expect(readdirSync(dir)).toEqual(['trace.jsonl']); // renamed, no temporary left
+      const trace = parseTrace(readFileSync(out, 'utf8'), out);
+      expect(trace.complete).toBe(false);
+      expect(trace.end).toMatchObject({ complete: false, reason: 'interrupted by SIGTERM' });
+      expect(trace.steps.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!isRoot)('leaves the host as it was: mounts, tracefs instances, temporary directories', async () => {
+    const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8');
+    const trace = parseTrace(await runProbe(seed(0)), '<probe>');
+    expect(trace.complete).toBe(true);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).toBe(mountsBefore);
+    // A probe running now in another process may own an instance; none may outlive its probe.
+    const leaked = (names: string[], prefix: string): string[] =>
+      names.filter((name) => name.startsWith(prefix) && !pidAlive(Number(name.slice(prefix.length).split('-')[0])));
+    expect(leaked(tracefsInstances(), 'nslife-')).toEqual([]);
+    expect(leaked(readdirSync('/tmp'), 'nslife-tracefs-')).toEqual([]);
+  });
+});
+
+describe.skipIf(!built)(
+  `probe input errors${built ? '' : ` (skipped: ${probeBinaryPath()} is not built; run npm run build:probe)`}`,
+  () => {
+    it('rejects malformed input with exit status 2 and one line naming the input line', () => {
+      const good = probeInput(seed(0));
+      const bad = good.replace('unshare user', 'unshare users');
+      const r = spawnSync(probeBinaryPath(), [], { input: bad, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'nslife-probe: <stdin>:4: expected a namespace type (user, pid, net, mnt, uts, ipc, cgroup, time), got "users"\n',
+      );
+    });
+  },
+);
