@@ -33,15 +33,13 @@ export function scenarioArb(opts: { minSteps?: number; maxSteps?: number } = {})
     const tasks = TASK_NAMES.slice(0, n);
     return fc
       .array(stepArb(tasks), { minLength: opts.minSteps ?? 1, maxLength: opts.maxSteps ?? 50 })
-      .map(
-        (mk): Scenario => ({
-          name: 'generated',
-          file: '<gen>',
-          tasks,
-          params: {},
-          steps: mk.map((f, i) => f({ file: '<gen>', line: i + 1, col: 1 })),
-        }),
-      );
+      .map((mk): Scenario => ({
+        name: 'generated',
+        file: '<gen>',
+        tasks,
+        params: {},
+        steps: mk.map((f, i) => f({ file: '<gen>', line: i + 1, col: 1 })),
+      }));
   });
 }
 

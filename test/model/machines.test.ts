@@ -53,7 +53,11 @@ function cutsOf(scenario: Scenario, full: ReturnType<typeof simulate>): Cut[] {
  * namespace: generated scenarios then hit ENOSPC, and `unshare user,net` aborts a new user
  * namespace (abort_creds), which is the only way a user namespace dies in v0 scenarios.
  */
-const tight: KernelProfile = { ...linux618, name: 'linux-6.18-tight', initialLimits: { ...linux618.initialLimits, user: 3, net: 2 } };
+const tight: KernelProfile = {
+  ...linux618,
+  name: 'linux-6.18-tight',
+  initialLimits: { ...linux618.initialLimits, user: 3, net: 2 },
+};
 
 /** The namespace machine state the engine's record of `n` stands for. */
 function expectedNsValue(n: NsNode, profile: KernelProfile): unknown {
@@ -73,7 +77,15 @@ const machinesOf = (() => {
   const cache = new Map<KernelProfile, { user: NamespaceMachine; net: NamespaceMachine; worker: NetnsWorkerMachine }>();
   return (p: KernelProfile) => {
     let m = cache.get(p);
-    if (!m) cache.set(p, (m = { user: namespaceMachine(NS_RULES.user, p), net: namespaceMachine(NS_RULES.net, p), worker: netnsWorkerMachine(p) }));
+    if (!m)
+      cache.set(
+        p,
+        (m = {
+          user: namespaceMachine(NS_RULES.user, p),
+          net: namespaceMachine(NS_RULES.net, p),
+          worker: netnsWorkerMachine(p),
+        }),
+      );
     return m;
   };
 })();
@@ -100,14 +112,20 @@ class Replay {
     }
     for (const [id, ev] of m.namespaces) {
       const snap = this.ns.get(id);
-      if (!snap) throw new Error(`effect ${JSON.stringify(e)} for namespace ${id}, which has no machine (initial or never created)`);
+      if (!snap)
+        throw new Error(
+          `effect ${JSON.stringify(e)} for namespace ${id}, which has no machine (initial or never created)`,
+        );
       expect(snap.can(ev), `namespace ${id} in ${JSON.stringify(snap.value)} refuses ${JSON.stringify(ev)}`).toBe(true);
       const type = world.ns[id]?.type === 'net' ? 'net' : 'user';
       this.ns.set(id, transition(this.machines[type], snap, ev)[0]);
     }
     for (const ev of m.netnsWorker) {
       const snap = this.workerSnap;
-      expect(snap.can(ev), `netns worker in ${JSON.stringify(snap.value)} ${JSON.stringify(snap.context)} refuses ${JSON.stringify(ev)}`).toBe(true);
+      expect(
+        snap.can(ev),
+        `netns worker in ${JSON.stringify(snap.value)} ${JSON.stringify(snap.context)} refuses ${JSON.stringify(ev)}`,
+      ).toBe(true);
       this.workerSnap = transition(this.machines.worker, snap, ev)[0];
     }
   }
@@ -122,7 +140,9 @@ class Replay {
         continue;
       }
       if (!snap) throw new Error(`${where}: namespace ${n.id} exists in the engine but was never created by an effect`);
-      expect(snap.value, `${where}: namespace ${n.id} (${n.type}, reaperStep ${n.reaperStep})`).toEqual(expectedNsValue(n, this.profile));
+      expect(snap.value, `${where}: namespace ${n.id} (${n.type}, reaperStep ${n.reaperStep})`).toEqual(
+        expectedNsValue(n, this.profile),
+      );
       // Queued and not yet taken by its reaper ⇔ on the engine's queue.
       const waiting = snap.matches({ dying: NOT_STARTED }) && snap.context.queued;
       const onQueue = n.type === 'net' ? w.netns.cleanupList.includes(n.id) : w.userWork.some((x) => x.ns === n.id);
@@ -132,7 +152,9 @@ class Replay {
     expect(ws.value, `${where}: netns worker`).toEqual(expectedWorkerValue(w, this.profile));
     expect(ws.context.cleanupList, `${where}: cleanup_list`).toEqual(w.netns.cleanupList);
     expect(ws.context.batch, `${where}: batch`).toEqual(w.netns.batch);
-    expect(w.netns.requeued, `${where}: requeued`).toBe(w.netns.state === 'running' && ws.context.cleanupList.length > 0);
+    expect(w.netns.requeued, `${where}: requeued`).toBe(
+      w.netns.state === 'running' && ws.context.cleanupList.length > 0,
+    );
   }
 }
 
@@ -150,7 +172,9 @@ describe('engine ≡ spec machines', () => {
         const run = simulate({ ...scenario, steps }, { profile, seed, settleNs: cut.settle });
         const where = `after ${cut.prefix} steps + ${cut.settle} ns`;
         expect(run.effects.length, `${where}: effects`).toBeGreaterThanOrEqual(done);
-        expect(run.effects, `${where}: a prefix run makes the full run's first effects`).toEqual(full.effects.slice(0, run.effects.length));
+        expect(run.effects, `${where}: a prefix run makes the full run's first effects`).toEqual(
+          full.effects.slice(0, run.effects.length),
+        );
         for (const e of run.effects.slice(done)) replay.apply(e, run.world);
         done = run.effects.length;
         replay.expectMatches(run.world, where);
@@ -201,7 +225,10 @@ describe('the replay notices a disagreement', () => {
     replay.expectMatches(run.world, 'unchanged');
     const dying = run.world.ns.find((n) => n.state === 'dying');
     expect(dying).toBeDefined();
-    const changed: World = { ...run.world, ns: run.world.ns.map((n) => (n === dying ? { ...n, reaperStep: n.reaperStep + 1 } : n)) };
+    const changed: World = {
+      ...run.world,
+      ns: run.world.ns.map((n) => (n === dying ? { ...n, reaperStep: n.reaperStep + 1 } : n)),
+    };
     expect(() => replay.expectMatches(changed, 'changed')).toThrow();
   });
 });

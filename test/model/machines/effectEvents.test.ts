@@ -7,7 +7,11 @@ const at = point(0);
 
 describe('machine events of engine effects', () => {
   it('maps each effect kind', () => {
-    expect(machineEventsOf({ kind: 'ns.created', ns: 8, at })).toEqual({ created: [8], namespaces: [], netnsWorker: [] });
+    expect(machineEventsOf({ kind: 'ns.created', ns: 8, at })).toEqual({
+      created: [8],
+      namespaces: [],
+      netnsWorker: [],
+    });
     expect(machineEventsOf({ kind: 'ns.lastPut', ns: 8, at }).namespaces).toEqual([[8, { type: 'ns.lastPut' }]]);
     expect(machineEventsOf({ kind: 'reaper.queued', reaper: 'cleanup_net', ns: 8, at })).toEqual({
       created: [],
@@ -15,7 +19,9 @@ describe('machine events of engine effects', () => {
       netnsWorker: [{ type: 'reaper.queued', ns: 8 }],
     });
     expect(machineEventsOf({ kind: 'reaper.queued', reaper: 'free_user_ns', ns: 9, at }).netnsWorker).toEqual([]);
-    expect(machineEventsOf({ kind: 'reaper.step', reaper: 'cleanup_net', step: 'start', ns: [8, 10], inodes: [], at })).toEqual({
+    expect(
+      machineEventsOf({ kind: 'reaper.step', reaper: 'cleanup_net', step: 'start', ns: [8, 10], inodes: [], at }),
+    ).toEqual({
       created: [],
       namespaces: [
         [8, { type: 'reaper.step', step: 'start' }],
@@ -36,7 +42,11 @@ describe('machine events of engine effects', () => {
     ];
     const s = machineEventSequences(effects);
     expect([...s.namespaces.keys()]).toEqual([8, 9]);
-    expect(s.namespaces.get(8)).toEqual([{ type: 'ns.lastPut' }, { type: 'reaper.queued' }, { type: 'reaper.step', step: 'start' }]);
+    expect(s.namespaces.get(8)).toEqual([
+      { type: 'ns.lastPut' },
+      { type: 'reaper.queued' },
+      { type: 'reaper.step', step: 'start' },
+    ]);
     expect(s.namespaces.get(9)).toEqual([]);
     expect(s.netnsWorker).toEqual([
       { type: 'reaper.queued', ns: 8 },

@@ -55,7 +55,12 @@ describe('namespace machine', () => {
     const seen: unknown[] = [];
     let s = initialTransition(net)[0];
     seen.push(s.value);
-    for (const e of [{ type: 'ns.lastPut' }, { type: 'reaper.queued' }, ...['start', 'unregister', 'exit', 'final'].map(step), { type: 'ns.freed' }] as const) {
+    for (const e of [
+      { type: 'ns.lastPut' },
+      { type: 'reaper.queued' },
+      ...['start', 'unregister', 'exit', 'final'].map(step),
+      { type: 'ns.freed' },
+    ] as const) {
       s = transition(net, s, e)[0];
       seen.push(s.value);
     }

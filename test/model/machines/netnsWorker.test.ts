@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { netnsWorkerMachine, type NetnsWorkerEvent, type NetnsWorkerMachine } from '../../../model/machines/netnsWorker.ts';
+import {
+  netnsWorkerMachine,
+  type NetnsWorkerEvent,
+  type NetnsWorkerMachine,
+} from '../../../model/machines/netnsWorker.ts';
 import { linux618 } from '../../../model/profiles/linux-6.18.ts';
 
 const m = netnsWorkerMachine(linux618);
@@ -46,7 +50,9 @@ describe('netns worker machine', () => {
     const after = run([put(8), step('start', [8]), put(9), ...rest([8])]);
     expect(after.value).toBe('queued');
     expect(after.context).toEqual({ cleanupList: [9], batch: [] });
-    expect(run([put(8), step('start', [8]), put(9), ...rest([8]), step('start', [9]), ...rest([9])]).value).toBe('idle');
+    expect(run([put(8), step('start', [8]), put(9), ...rest([8]), step('start', [9]), ...rest([9])]).value).toBe(
+      'idle',
+    );
   });
 
   it('refuses a batch that is not the queued list, and steps out of order', () => {
