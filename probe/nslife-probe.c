@@ -1033,6 +1033,31 @@ static void sweep_stale_instances(void)
 	}
 }
 
+/* Removes mount points left in /tmp by probes that were killed (SIGKILL leaves no chance to
+ * clean up; the mount itself died with their mount namespace). rmdir only: never a full dir. */
+static void sweep_stale_mount_points(void)
+{
+	char stale[64][NAME_MAX + 1];
+	int nstale = 0, seen = 0;
+	DIR *d = opendir("/tmp");
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d)) && seen < 100000 && nstale < 64; seen++) {
+		int pid;
+		if (sscanf(e->d_name, "nslife-tracefs-%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(stale[nstale++], NAME_MAX + 1, "%s", e->d_name);
+	}
+	closedir(d);
+	for (int i = 0; i < nstale; i++) {
+		char path[NAME_MAX + 8];
+		snprintf(path, sizeof path, "/tmp/%.255s", stale[i]);
+		rmdir(path);
+	}
+}
+
 /* Sets up our own tracefs instance with the workqueue events of the reaper functions, on the
  * `mono` clock (= CLOCK_MONOTONIC). Called before the run starts. Failure: cap.tracefs stays
  * 0 and `missing` says why. */
@@ -1053,6 +1078,7 @@ static void tracing_setup(void)
 	}
 	if (!ns_ok)
 		return; /* reason already in missing */
+	sweep_stale_mount_points();
 	snprintf(tracefs_dir, sizeof tracefs_dir, "/tmp/nslife-tracefs-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(tracefs_dir)) {
 		add_missing("tracefs: mkdtemp under /tmp failed: %s", errno_name(errno));
