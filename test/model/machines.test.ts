@@ -9,7 +9,7 @@
  * step, and inside sleeps and the final settle at every time an effect happens, gives the
  * engine's state after each effect, except for effects inside one syscall or at one instant.
  */
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { machineEventsOf } from '../../model/machines/effectEvents.ts';
@@ -24,6 +24,7 @@ import type { Effect } from '../../src/engine/effects.ts';
 import { simulate } from '../../src/engine/simulate.ts';
 import type { NsNode, World } from '../../src/engine/world.ts';
 import type { Scenario } from '../../src/scenario/ast.ts';
+import { profileArb } from '../arbitraries/profile.ts';
 import { scenarioArb, seedArb } from '../arbitraries/scenario.ts';
 
 const SETTLE = 300 * MS; // simulate's default
@@ -47,17 +48,6 @@ function cutsOf(scenario: Scenario, full: ReturnType<typeof simulate>): Cut[] {
   }
   return cuts;
 }
-
-/**
- * linux-6.18 with `max_user_namespaces` = 3 and `max_net_namespaces` = 2 on the initial user
- * namespace: generated scenarios then hit ENOSPC, and `unshare user,net` aborts a new user
- * namespace (abort_creds), which is the only way a user namespace dies in v0 scenarios.
- */
-const tight: KernelProfile = {
-  ...linux618,
-  name: 'linux-6.18-tight',
-  initialLimits: { ...linux618.initialLimits, user: 3, net: 2 },
-};
 
 /** The namespace machine state the engine's record of `n` stands for. */
 function expectedNsValue(n: NsNode, profile: KernelProfile): unknown {
@@ -159,8 +149,6 @@ class Replay {
 }
 
 describe('engine ≡ spec machines', () => {
-  const profileArb = fc.constantFrom(linux618, tight);
-
   test.prop([scenarioArb({ maxSteps: 30 }), seedArb, profileArb], { numRuns: 60 })(
     'every engine transition is accepted by the machines, which then agree with the engine',
     (scenario, seed, profile) => {
