@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Scenario, SourcePos, Step } from '../../src/scenario/ast.ts';
+import { PACKAGE_ROOT } from '../../src/cli/root.ts';
+import type { Scenario } from '../../src/scenario/ast.ts';
+import { parseScenario } from '../../src/scenario/parse.ts';
 import { probeAvailable, probeBinaryPath, runProbe } from '../../src/probe/driver.ts';
 import { probeInput } from '../../src/probe/input.ts';
 import { parseTrace } from '../../src/trace/read.ts';
@@ -15,23 +17,11 @@ const built = existsSync(probeBinaryPath());
 const available = probeAvailable();
 const isRoot = process.geteuid?.() === 0;
 
-const at = (line: number): SourcePos => ({ file: 'examples/seed.nsl', line, col: 1 });
+const SEED_FILE = 'examples/seed.nsl';
+const seedText = readFileSync(join(PACKAGE_ROOT, SEED_FILE), 'utf8');
 
 /** The seed scenario (examples/seed.nsl) with `delayMs` between the netns creations. */
-function seed(delayMs: number): Scenario {
-  const steps: Step[] = [
-    { kind: 'unshare', task: 'main', types: ['user'], pos: at(8) },
-    { kind: 'read', task: 'main', nsType: 'net', as: 'orig', pos: at(9) },
-  ];
-  for (let i = 1; i <= 4; i++) {
-    steps.push(
-      { kind: 'unshare', task: 'main', types: ['net'], pos: at(12) },
-      { kind: 'read', task: 'main', nsType: 'net', as: `trash${i}`, pos: at(13) },
-      { kind: 'sleep', ns: delayMs * 1e6, pos: at(14) },
-    );
-  }
-  return { name: 'seed', file: 'examples/seed.nsl', tasks: ['main'], params: { delay: `${delayMs}ms` }, steps };
-}
+const seed = (delayMs: number): Scenario => parseScenario(seedText, SEED_FILE, { delay: `${delayMs}ms` });
 
 /** Instances under tracefs `instances/` (root only: mounts tracefs in a private mount ns). */
 function tracefsInstances(): string[] {
