@@ -198,27 +198,29 @@ static void cleanup(void)
 	}
 }
 
+/* One line on stderr, then exit: 1 for internal failures (die), 2 for bad usage or input. */
+static void vfail(int status, const char *fmt, va_list ap) __attribute__((noreturn));
+static void vfail(int status, const char *fmt, va_list ap)
+{
+	fputs("nslife-probe: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("nslife-probe: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	vfail(1, fmt, ap);
 }
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("nslife-probe: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
+	vfail(2, fmt, ap);
 }
 
 static void on_stop_signal(int sig)
@@ -1006,54 +1008,32 @@ static void resolve_reaper_functions(void)
 	fclose(f);
 }
 
-/* Removes instances left by probes that died without cleaning up (their pid is gone). */
-static void sweep_stale_instances(void)
+/* Removes what probes that died without cleaning up (SIGKILL) left in `dir`: entries named
+ * `<prefix><pid>-...` whose pid is gone. rmdir only, so only empty directories (and tracefs
+ * instances) go. With the lock held no other probe runs, so nothing live is touched. */
+static void sweep_dead(const char *dir, const char *prefix)
 {
-	char dir[128], stale[64][NAME_MAX + 1];
+	char stale[64][NAME_MAX + 1];
 	int nstale = 0, seen = 0;
-	snprintf(dir, sizeof dir, "%s/instances", tracefs_dir);
+	size_t plen = strlen(prefix);
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
 	for (struct dirent *e; (e = readdir(d)) && seen < 100000 && nstale < 64; seen++) {
-		int pid;
-		unsigned rnd;
-		char tail;
-		if (sscanf(e->d_name, "nslife-%d-%x%c", &pid, &rnd, &tail) != 2 || pid <= 0)
+		char *end;
+		if (strncmp(e->d_name, prefix, plen))
 			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		long pid = strtol(e->d_name + plen, &end, 10);
+		if (end == e->d_name + plen || *end != '-' || pid <= 0 || pid == (long)getpid())
 			continue;
-		snprintf(stale[nstale++], NAME_MAX + 1, "%s", e->d_name);
-	}
-	closedir(d);
-	for (int i = 0; i < nstale; i++) {
-		char path[sizeof dir + NAME_MAX + 2];
-		snprintf(path, sizeof path, "%s/%.255s", dir, stale[i]);
-		rmdir(path);
-	}
-}
-
-/* Removes mount points left in /tmp by probes that were killed (SIGKILL leaves no chance to
- * clean up; the mount itself died with their mount namespace). rmdir only: never a full dir. */
-static void sweep_stale_mount_points(void)
-{
-	char stale[64][NAME_MAX + 1];
-	int nstale = 0, seen = 0;
-	DIR *d = opendir("/tmp");
-	if (!d)
-		return;
-	for (struct dirent *e; (e = readdir(d)) && seen < 100000 && nstale < 64; seen++) {
-		int pid;
-		if (sscanf(e->d_name, "nslife-tracefs-%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
-			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		snprintf(stale[nstale++], NAME_MAX + 1, "%s", e->d_name);
 	}
 	closedir(d);
 	for (int i = 0; i < nstale; i++) {
-		char path[NAME_MAX + 8];
-		snprintf(path, sizeof path, "/tmp/%.255s", stale[i]);
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%.200s/%.255s", dir, stale[i]);
 		rmdir(path);
 	}
 }
@@ -1078,7 +1058,7 @@ static void tracing_setup(void)
 	}
 	if (!ns_ok)
 		return; /* reason already in missing */
-	sweep_stale_mount_points();
+	sweep_dead("/tmp", "nslife-tracefs-");
 	snprintf(tracefs_dir, sizeof tracefs_dir, "/tmp/nslife-tracefs-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(tracefs_dir)) {
 		add_missing("tracefs: mkdtemp under /tmp failed: %s", errno_name(errno));
@@ -1090,7 +1070,8 @@ static void tracing_setup(void)
 		return;
 	}
 	tracefs_mounted = 1;
-	sweep_stale_instances();
+	snprintf(rel, sizeof rel, "%s/instances", tracefs_dir);
+	sweep_dead(rel, "nslife-");
 	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		rnd = (uint32_t)now_ns();
 	snprintf(instance_dir, sizeof instance_dir, "%s/instances/nslife-%d-%08x", tracefs_dir, (int)getpid(), rnd);
