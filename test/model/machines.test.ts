@@ -3,11 +3,10 @@
  * transition the engine makes, as recorded in its effects, is one the machines accept, and after
  * it each machine is in the state the engine records.
  *
- * The engine's state is read from `simulate` runs of prefixes of the scenario: a run of the first
- * `i` steps with settle time `s` makes exactly the first effects of the full run (the choice source
- * is drawn in the same order) and stops in the world the full run had then. Cutting after every
- * step, and inside sleeps and the final settle at every time an effect happens, gives the
- * engine's state after each effect, except for effects inside one syscall or at one instant.
+ * The run is driven through the engine runtime (createEngine) and stopped after every step and,
+ * inside sleeps and the final settle, at every time an effect happens; the stopped run must be
+ * exactly `simulate`'s run (same effects, same final world). That gives the engine's state after
+ * each effect, except for effects inside one syscall or at one instant.
  */
 import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
@@ -21,6 +20,7 @@ import { netReaper } from '../../model/rules/net.ts';
 import { NS_RULES } from '../../model/rules/table.ts';
 import { MS } from '../../model/time.ts';
 import type { Effect } from '../../src/engine/effects.ts';
+import { createEngine } from '../../src/engine/engine.ts';
 import { simulate } from '../../src/engine/simulate.ts';
 import type { NsNode, World } from '../../src/engine/world.ts';
 import type { Scenario } from '../../src/scenario/ast.ts';
@@ -29,24 +29,43 @@ import { scenarioArb, seedArb } from '../arbitraries/scenario.ts';
 
 const SETTLE = 300 * MS; // simulate's default
 
-/** Where to cut the run: after `prefix` steps, then `settle` ns of reaper time. */
-interface Cut {
-  readonly prefix: number;
-  readonly settle: number;
-}
-
-/** Every cut at which the engine's state is compared with the machines', in run order. */
-function cutsOf(scenario: Scenario, full: ReturnType<typeof simulate>): Cut[] {
-  const cuts: Cut[] = [];
-  const times = [...new Set(full.effects.map((e) => e.at.lo))].sort((a, b) => a - b);
-  for (let i = 0; i <= scenario.steps.length; i++) {
-    const now = i === 0 ? 0 : (full.trace.steps[i - 1]?.t1 as number);
-    cuts.push({ prefix: i, settle: 0 });
-    const step = scenario.steps[i];
-    const window = i === scenario.steps.length ? SETTLE : step?.kind === 'sleep' ? step.ns : 0;
-    for (const t of times) if (t > now && t <= now + window) cuts.push({ prefix: i, settle: t - now });
-  }
-  return cuts;
+/**
+ * Runs `scenario` as `simulate` does, stopping after every step and at every time in `times`
+ * that falls inside a sleep or the final settle; `visit` gets the effects made since the last
+ * stop and the world. Returns all effects and the final world.
+ */
+function runWithStops(
+  scenario: Scenario,
+  profile: KernelProfile,
+  seed: number,
+  times: readonly number[],
+  visit: (effects: readonly Effect[], w: World, where: string) => void,
+): { effects: readonly Effect[]; world: World } {
+  const { engine, world } = createEngine({ profile, seed, effects: true }, scenario.tasks);
+  const effects = engine.effects as Effect[];
+  let done = 0;
+  const stop = (where: string): void => {
+    visit(effects.slice(done), world, where);
+    done = effects.length;
+  };
+  // A sleep lets due kernel work run up to its end; advancing there in stages changes nothing.
+  const advanceTo = (end: number, label: string): void => {
+    for (const t of times)
+      if (t > engine.now && t < end) {
+        engine.advance(world, t);
+        stop(`${label}, t=${t}`);
+      }
+    engine.advance(world, end);
+  };
+  stop('start');
+  scenario.steps.forEach((step, i) => {
+    if (step.kind === 'sleep') advanceTo(engine.now + step.ns, `in step ${i}`);
+    else engine.exec(world, step);
+    stop(`after step ${i}`);
+  });
+  advanceTo(engine.now + SETTLE, 'settling');
+  stop('settled');
+  return { effects, world };
 }
 
 /** The namespace machine state the engine's record of `n` stands for. */
@@ -149,35 +168,19 @@ class Replay {
 }
 
 describe('engine ≡ spec machines', () => {
-  test.prop([scenarioArb({ maxSteps: 30 }), seedArb, profileArb], { numRuns: 60 })(
+  test.prop([scenarioArb(), seedArb, profileArb], { numRuns: 200 })(
     'every engine transition is accepted by the machines, which then agree with the engine',
     (scenario, seed, profile) => {
       const full = simulate(scenario, { profile, seed });
+      const times = [...new Set(full.effects.map((e) => e.at.lo))].sort((a, b) => a - b);
       const replay = new Replay(profile);
-      let done = 0;
-      for (const cut of cutsOf(scenario, full)) {
-        const steps = scenario.steps.slice(0, cut.prefix);
-        const run = simulate({ ...scenario, steps }, { profile, seed, settleNs: cut.settle });
-        const where = `after ${cut.prefix} steps + ${cut.settle} ns`;
-        expect(run.effects.length, `${where}: effects`).toBeGreaterThanOrEqual(done);
-        expect(run.effects, `${where}: a prefix run makes the full run's first effects`).toEqual(
-          full.effects.slice(0, run.effects.length),
-        );
-        for (const e of run.effects.slice(done)) replay.apply(e, run.world);
-        done = run.effects.length;
-        replay.expectMatches(run.world, where);
-      }
-      expect(done).toBe(full.effects.length);
-    },
-  );
-
-  test.prop([scenarioArb({ minSteps: 20, maxSteps: 50 }), seedArb, profileArb], { numRuns: 100 })(
-    'long runs: the whole effect list replays through the machines and ends where the engine ends',
-    (scenario, seed, profile) => {
-      const full = simulate(scenario, { profile, seed });
-      const replay = new Replay(profile);
-      for (const e of full.effects) replay.apply(e, full.world);
-      replay.expectMatches(full.world, 'end of run');
+      const stopped = runWithStops(scenario, profile, seed, times, (effects, w, where) => {
+        for (const e of effects) replay.apply(e, w);
+        replay.expectMatches(w, where);
+      });
+      // The stopped run is simulate's run.
+      expect(stopped.effects).toEqual(full.effects);
+      expect(stopped.world).toEqual(full.world);
     },
   );
 });
