@@ -32,7 +32,7 @@ export function candidateKey(c: Candidate): string {
     if (n.state === 'freed') parts.push(`${n.id}F${id ?? ''}`);
     else
       parts.push(
-        `${n.id}:${n.refs}${n.state[0]}${n.reaperStep}p${n.procRuns.length},${n.devInodes.length}c${n.chargedTo}i${id ?? ''}`,
+        `${n.id}:${n.refs}${n.state[0]}${n.reaperStep}n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}c${n.chargedTo}i${id ?? ''}`,
       );
   }
   const q = w.netns;

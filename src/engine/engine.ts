@@ -5,7 +5,7 @@ import { createChoiceSource, drawnTiming, type ChoiceSource } from './choice.ts'
 import type { EngineCtx } from './ctx.ts';
 import type { Effect } from './effects.ts';
 import { point } from './interval.ts';
-import { applyOpPoint, opPoints, type ExecStep, type OpState } from './ops.ts';
+import { beginOp, endOp, fillOp, newOpState, type ExecStep } from './ops.ts';
 import { enabledInternal, fireInternal } from './reapers.ts';
 import { createWorld, type World } from './world.ts';
 
@@ -58,7 +58,6 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
   const choice = createChoiceSource(opts.seed);
   const effects: Effect[] | null = opts.effects === false ? null : [];
   const ctx: EngineCtx = { profile, timing: drawnTiming(choice), at: point(0), effects };
-  const st: OpState = { errno: null, created: {} };
 
   const runDue = (w: World, t: number): void => {
     for (;;) {
@@ -83,6 +82,12 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
     }
   };
 
+  const nextDue = (w: World): number => {
+    let due = w.netns.state !== 'idle' ? w.netns.due.lo : Infinity;
+    for (const it of w.userWork) if (it.due.lo < due) due = it.due.lo;
+    return due;
+  };
+
   const engine: Engine = {
     profile,
     choice,
@@ -101,16 +106,31 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
         return { t0, t1: engine.now, errno: null };
       }
       const t1 = t0 + choice.draw(durationOf(profile, step));
-      st.errno = null;
-      st.created = {};
-      const points = opPoints(step);
-      for (let k = 0; k < points; k++) {
-        // The first point (allocation) happens at the start of the syscall, the last (commit) at its end.
-        const tk = k === 0 ? t0 : t1;
-        runDue(w, tk);
-        ctx.at = point(tk);
-        applyOpPoint(w, step, k, st, ctx);
+      const st = newOpState();
+      runDue(w, t0);
+      ctx.at = point(t0);
+      beginOp(w, step, st, ctx);
+      // The /proc/net entries are registered one by one across the syscall (entry j at
+      // t0 + j·d/(E+1)); due kernel work runs between them. Entries before the next due
+      // transition are taken in one go.
+      const entries = st.fill;
+      const at = (j: number): number => t0 + Math.floor((j * (t1 - t0)) / (entries + 1));
+      for (let j = 1; st.fill > 0; ) {
+        const due = nextDue(w);
+        let k = 0;
+        while (j + k <= entries && at(j + k) < due) k++;
+        if (k > 0) {
+          fillOp(w, st, k, ctx);
+          j += k;
+        } else {
+          runDue(w, at(j));
+          fillOp(w, st, 1, ctx);
+          j++;
+        }
       }
+      runDue(w, t1);
+      ctx.at = point(t1);
+      endOp(w, step, st, ctx);
       engine.now = t1;
       w.now = t1;
       return { t0, t1, errno: st.errno };

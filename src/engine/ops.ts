@@ -6,32 +6,67 @@ import { chargeUcount, getNs, putNs, rulesOf } from './refs.ts';
 import type { NsNode, TaskNode, World } from './world.ts';
 
 /**
- * The syscall-side operations. Each is split at the points where the kernel changes shared state,
- * so that deferred kernel work can be placed between them:
- * `unshare` has an allocation point (ucount charge, inode numbers; early in the syscall) and a
- * commit point (`switch_task_namespaces`, `commit_creds`, which put the old namespaces; at its end).
+ * The syscall-side operations. Each is split where the kernel changes shared state, so that
+ * deferred kernel work can be placed in between:
+ * - `beginOp`: the start of the syscall — ucount charges, the namespaces' own inode numbers
+ *   (ns_common_init runs before setup_net);
+ * - `fillOp`: per-item work inside the syscall that deferred work interleaves with — setup_net
+ *   registers the /proc/net entries one at a time (proc_register → proc_alloc_inum), while a
+ *   running cleanup_net may give numbers back between two of them;
+ * - `endOp`: the end — `switch_task_namespaces` and `commit_creds`, which put the old namespaces.
  *
  * @internal
  */
 export type ExecStep = Extract<Step, { kind: 'unshare' | 'read' }>;
 
-/** Scratch state carried from an op's first point to its last. @internal */
+/** Scratch state carried from an op's start to its end. @internal */
 export interface OpState {
   errno: string | null;
   created: Partial<Record<NsType, number>>;
+  /** /proc/net entries still to register for `created.net`. */
+  fill: number;
 }
 
-/** Number of points of an operation. @internal */
-export function opPoints(step: ExecStep): number {
-  return step.kind === 'unshare' ? 2 : 1;
+/** A fresh scratch state. @internal */
+export function newOpState(): OpState {
+  return { errno: null, created: {}, fill: 0 };
 }
 
-/** Applies point `k` of `step`. @internal */
-export function applyOpPoint(w: World, step: ExecStep, k: number, st: OpState, ctx: EngineCtx): void {
+/** Copies a scratch state (the checker forks it with the world). @internal */
+export function copyOpState(st: OpState): OpState {
+  return { errno: st.errno, created: { ...st.created }, fill: st.fill };
+}
+
+/** The start of `step`. @internal */
+export function beginOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): void {
   if (step.kind === 'read') return;
-  const task = taskOf(w, step.task);
-  if (k === 0) unshareCreate(w, task, step.types, st, ctx);
-  else if (st.errno === null) unshareCommit(w, task, st, ctx);
+  unshareCreate(w, taskOf(w, step.task), step.types, st, ctx);
+}
+
+/**
+ * Registers the next `count` /proc/net entries of the netns being created. The last
+ * `netDeviceProcEntries` of them belong to the loopback device (`dev_snmp6/lo`, ns+64 on 6.18.44).
+ *
+ * @internal
+ */
+export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): void {
+  const id = st.created.net;
+  if (id === undefined || count <= 0) return;
+  const n = w.ns[id] as NsNode;
+  const dev = Math.min(ctx.profile.inodes.netDeviceProcEntries, ctx.profile.inodes.netProcEntries);
+  const plain = Math.min(count, st.fill - dev);
+  if (plain > 0) {
+    allocInodes(w.inodes, plain, n.procRuns);
+    st.fill -= plain;
+    count -= plain;
+  }
+  for (; count > 0 && st.fill > 0; count--, st.fill--) n.devInodes.push(allocInode(w.inodes));
+}
+
+/** The end of `step`. @internal */
+export function endOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): void {
+  if (step.kind === 'read' || st.errno !== null) return;
+  unshareCommit(w, taskOf(w, step.task), st, ctx);
 }
 
 /** @internal */
@@ -68,6 +103,7 @@ function unshareCreate(w: World, task: TaskNode, types: readonly NsType[], st: O
       return;
     }
     st.created.net = createNs(w, 'net', owner, -1, 0, ctx);
+    st.fill = ctx.profile.inodes.netProcEntries;
   }
 }
 
@@ -83,22 +119,14 @@ function createNs(
   // ns_common_init → proc_alloc_inum: the namespace's own number first, then (net) setup_net's
   // pernet inits register the /proc/net entries, one number each.
   const inode = allocInode(w.inodes);
-  const extra = type === 'net' ? ctx.profile.inodes.netProcEntries : 0;
-  const dev = type === 'net' ? Math.min(ctx.profile.inodes.netDeviceProcEntries, extra) : 0;
-  const procRuns: number[] = [];
-  allocInodes(w.inodes, extra - dev, procRuns);
-  // Device entries (dev_snmp6/lo) are registered last, when loopback comes up (ns+64 on 6.18.44);
-  // the reaper gives them back first.
-  const devInodes: number[] = [];
-  for (let i = 0; i < dev; i++) devInodes.push(allocInode(w.inodes));
   const owner = type === 'user' ? parent : chargedTo;
   w.ns.push({
     id,
     type,
     initial: false,
     inode,
-    procRuns,
-    devInodes,
+    procRuns: [],
+    devInodes: [],
     refs: 1, // the new cred (user) / the new nsproxy (others)
     state: 'active',
     reaperStep: -1,
