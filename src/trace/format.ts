@@ -15,6 +15,13 @@ export interface NsObservation {
   readonly type: NsType;
   readonly inode: number;
   readonly id: number | null;
+  /**
+   * net only, where observed: the inode numbers of the netns's /proc/net entries (stat of every
+   * entry under /proc/self/net, subdirectories included), as ascending `[first, last]` runs
+   * (flat: `[a, b, c, d]` is a..b and c..d). They come from the same allocator as namespace
+   * inode numbers, so they show where a dying netns's numbers went.
+   */
+  readonly proc?: readonly number[];
 }
 
 /**
@@ -78,9 +85,10 @@ export interface TraceStep {
   /** Namespaces the step touched, as the task sees them after the step. */
   readonly ns: readonly NsObservation[];
   /**
-   * Every namespace observed earlier in this run (by id), and whether it still has references
-   * right after the step: a file handle taken while it existed still opens (`true`) or fails with
-   * ESTALE (`false`).
+   * Every namespace observed in this run (by id) and not yet seen released, and whether it
+   * still has references right after the step: a file handle taken while it existed still opens
+   * (`true`) or fails with ESTALE (`false`). A namespace is listed until (and including) the
+   * first step that sees it released: it can never get a reference back.
    */
   readonly refs: readonly { readonly id: number; readonly type: NsType; readonly held: boolean }[];
 }
