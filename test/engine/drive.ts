@@ -1,47 +1,73 @@
 /**
- * Drives the engine's transitions one by one, for unit tests that need to stand between two
- * kernel steps (simulate runs a whole scenario). Latencies are the profile's minimum, so a
- * transition is due as early as the profile allows; tests fire internal transitions by hand.
+ * A test rig for standing between two kernel steps: the engine runtime (createEngine) executes
+ * the syscalls, but every deferred kernel step is due only in the far future, so none runs by
+ * itself; tests fire the netns worker and user namespace work items by hand.
  */
 import type { NsType } from '../../model/nsType.ts';
 import type { KernelProfile } from '../../model/profile.ts';
 import type { EngineCtx } from '../../src/engine/ctx.ts';
 import type { Effect } from '../../src/engine/effects.ts';
+import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import { point } from '../../src/engine/interval.ts';
-import { applyOpPoint, taskOf, type OpState } from '../../src/engine/ops.ts';
+import { taskOf } from '../../src/engine/ops.ts';
 import { fireInternal } from '../../src/engine/reapers.ts';
 import type { World } from '../../src/engine/world.ts';
-import type { Scenario, SourcePos, Step } from '../../src/scenario/ast.ts';
+import type { Scenario, Step } from '../../src/scenario/ast.ts';
 
-/** A context whose due times are the earliest the profile allows. */
-export function testCtx(profile: KernelProfile): EngineCtx & { effects: Effect[] } {
-  return { profile, timing: { due: (from, r) => point(from.lo + r.min) }, at: point(0), effects: [] };
+/** Later than any test runs (ns): deferred work due then never runs by itself. */
+const FAR = 1e12;
+
+/** `profile` with every deferred kernel step due only at `FAR`. */
+function handCranked(p: KernelProfile): KernelProfile {
+  const latency = Object.fromEntries(Object.keys(p.latency).map((k) => [k, { min: FAR, max: FAR }]));
+  return { ...p, latency: latency as unknown as KernelProfile['latency'] };
 }
 
-/** unshare(2) of `types` by `task`, both points; returns the errno or null. */
-export function unshare(w: World, task: string, types: readonly NsType[], ctx: EngineCtx): string | null {
-  const step = { kind: 'unshare', task, types, pos: POS } as const;
-  const st: OpState = { errno: null, created: {} };
-  applyOpPoint(w, step, 0, st, ctx);
-  applyOpPoint(w, step, 1, st, ctx);
-  return st.errno;
+/** An engine, its world, and a context to fire deferred kernel work with. */
+export interface Rig {
+  readonly w: World;
+  readonly engine: Engine;
+  readonly ctx: EngineCtx;
+  /** Every effect so far, the engine's and the hand-fired work's, in order. */
+  readonly effects: Effect[];
+}
+
+/** A rig with `tasks` in the initial namespaces. */
+export function rig(profile: KernelProfile, tasks: readonly string[]): Rig {
+  const p = handCranked(profile);
+  const { engine, world } = createEngine({ profile: p, seed: 0, effects: true }, tasks);
+  const effects = engine.effects as Effect[];
+  const ctx: EngineCtx = { profile: p, timing: { due: (from, r) => point(from.lo + r.min) }, at: point(0), effects };
+  return { w: world, engine, ctx, effects };
+}
+
+/** unshare(2) of `types` by `task`; returns the errno or null. */
+export function unshare(r: Rig, task: string, types: readonly NsType[]): string | null {
+  return r.engine.exec(r.w, { kind: 'unshare', task, types, pos: { file: '<test>', line: 1, col: 1 } })?.errno ?? null;
 }
 
 /** The namespace of `type` task `task` is in. */
 export const nsOf = (w: World, task: string, type: NsType): number => taskOf(w, task).ns[type];
 
-/** Fires the netns worker once (the start of a run, or its next cleanup_net step). */
-export const fireNetns = (w: World, ctx: EngineCtx): void => fireInternal(w, 'netns', ctx);
-
-/** Fires the netns worker until it is idle. */
-export function drainNetns(w: World, ctx: EngineCtx): void {
-  for (let i = 0; w.netns.state !== 'idle'; i++) {
-    if (i > 1000) throw new Error('netns worker does not stop');
-    fireNetns(w, ctx);
-  }
+/** The context for deferred work happening now. */
+export function now(r: Rig): EngineCtx {
+  r.ctx.at = point(r.engine.now);
+  return r.ctx;
 }
 
-const POS: SourcePos = { file: '<test>', line: 1, col: 1 };
+/** Fires the netns worker once (the start of a run, or its next cleanup_net step). */
+export const fireNetns = (r: Rig): void => fireInternal(r.w, 'netns', now(r));
+
+/** Runs the queued `free_user_ns` work of user namespace `id`. */
+export const fireUserWork = (r: Rig, id: number): void => fireInternal(r.w, `user:${id}`, now(r));
+
+/** Fires the netns worker until it is idle. */
+export function drainNetns(r: Rig): void {
+  for (let i = 0; r.w.netns.state !== 'idle'; i++) {
+    if (i > 1000) throw new Error('netns worker does not stop');
+    fireNetns(r);
+  }
+}
 
 /** A step without its position. */
 type StepSpec = Step extends infer S ? (S extends Step ? Omit<S, 'pos'> : never) : never;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { linux618 } from '../../model/profiles/linux-6.18.ts';
 import { expandRuns, peekInode } from '../../src/engine/allocator.ts';
-import { createWorld, type NsNode } from '../../src/engine/world.ts';
-import { nsOf, testCtx, unshare } from './drive.ts';
+import type { NsNode, World } from '../../src/engine/world.ts';
+import { nsOf, rig, unshare } from './drive.ts';
 
 const N = linux618.inodes.modelStart;
-const node = (w: ReturnType<typeof createWorld>, id: number): NsNode => w.ns[id] as NsNode;
+const node = (w: World, id: number): NsNode => w.ns[id] as NsNode;
 
 describe('unshare: what creation takes', () => {
   it('a netns takes 1 + 64 inode numbers on linux-6.18, lo’s dev_snmp6 entry last', () => {
@@ -16,9 +16,9 @@ describe('unshare: what creation takes', () => {
     //   net:[4026532240]; 4026532241 /proc/self/net/stat ... 4026532304 /proc/self/net/dev_snmp6/lo
     // The netns number comes first (preinit_net → ns_common_init), then setup_net's pernet inits
     // register the /proc/net entries, loopback's dev_snmp6 entry last (ns + 64).
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
-    expect(unshare(w, 'a', ['net'], ctx)).toBeNull();
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    expect(unshare(r, 'a', ['net'])).toBeNull();
     const net = node(w, nsOf(w, 'a', 'net'));
     expect(net.inode).toBe(N);
     expect([...expandRuns(net.procRuns), ...net.devInodes]).toEqual(Array.from({ length: 64 }, (_, i) => N + 1 + i));
@@ -28,11 +28,11 @@ describe('unshare: what creation takes', () => {
 
   it('a user namespace takes one number; unshare(user|net) makes the user namespace first', () => {
     // kernel/fork.c: ksys_unshare → unshare_userns (create_user_ns) before unshare_nsproxy_namespaces.
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
-    expect(unshare(w, 'a', ['user'], ctx)).toBeNull();
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    expect(unshare(r, 'a', ['user'])).toBeNull();
     expect(node(w, nsOf(w, 'a', 'user')).inode).toBe(N);
-    expect(unshare(w, 'a', ['user', 'net'], ctx)).toBeNull();
+    expect(unshare(r, 'a', ['user', 'net'])).toBeNull();
     expect(node(w, nsOf(w, 'a', 'user')).inode).toBe(N + 1);
     expect(node(w, nsOf(w, 'a', 'net')).inode).toBe(N + 2);
     // The new netns is owned by (and charged to) the new user namespace.
@@ -44,36 +44,36 @@ describe('unshare: ENOSPC', () => {
   it('max_net_namespaces exhausted → ENOSPC before anything is allocated', () => {
     // kernel/ucount.c: inc_ucount fails → copy_net_ns returns -ENOSPC; the ucount is charged
     // before net_alloc / ns_common_init, so no inode number is taken (KERNEL-RULES 1.4, 3.8).
-    const w = createWorld(linux618, ['a', 'b']);
-    const ctx = testCtx(linux618);
+    const r = rig(linux618, ['a', 'b']);
+    const w = r.w;
     const init = node(w, 0);
     init.ucounts!.max.net = 1;
-    expect(unshare(w, 'a', ['net'], ctx)).toBeNull();
+    expect(unshare(r, 'a', ['net'])).toBeNull();
     const before = { next: peekInode(w.inodes), nodes: w.ns.length, charged: init.ucounts!.charged.net };
-    expect(unshare(w, 'b', ['net'], ctx)).toBe('ENOSPC');
+    expect(unshare(r, 'b', ['net'])).toBe('ENOSPC');
     expect(nsOf(w, 'b', 'net')).toBe(2); // still in init_net
     expect({ next: peekInode(w.inodes), nodes: w.ns.length, charged: init.ucounts!.charged.net }).toEqual(before);
   });
 
   it('an ancestor’s limit applies to namespaces created in a descendant user namespace', () => {
     // inc_ucount walks every ancestor user namespace, each against its own max (KERNEL-RULES 1.4).
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
+    const r = rig(linux618, ['a']);
+    const w = r.w;
     node(w, 0).ucounts!.max.net = 1;
-    expect(unshare(w, 'a', ['user'], ctx)).toBeNull();
-    expect(unshare(w, 'a', ['net'], ctx)).toBeNull(); // charged to the new user ns and to init
+    expect(unshare(r, 'a', ['user'])).toBeNull();
+    expect(unshare(r, 'a', ['net'])).toBeNull(); // charged to the new user ns and to init
     expect(node(w, 0).ucounts!.charged.net).toBe(1);
     expect(node(w, nsOf(w, 'a', 'user')).ucounts!.charged.net).toBe(1);
-    expect(unshare(w, 'a', ['user', 'net'], ctx)).toBe('ENOSPC');
+    expect(unshare(r, 'a', ['user', 'net'])).toBe('ENOSPC');
   });
 
   it('unshare(user|net) failing on net drops the new user namespace (abort_creds)', () => {
     // ksys_unshare: unshare_nsproxy_namespaces fails → bad_unshare_cleanup_cred: put_cred(new_cred)
     // → the new user namespace loses its only reference and goes to free_user_ns.
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
+    const r = rig(linux618, ['a']);
+    const w = r.w;
     node(w, 0).ucounts!.max.net = 0;
-    expect(unshare(w, 'a', ['user', 'net'], ctx)).toBe('ENOSPC');
+    expect(unshare(r, 'a', ['user', 'net'])).toBe('ENOSPC');
     expect(nsOf(w, 'a', 'user')).toBe(0);
     const aborted = w.ns.find((n) => !n.initial);
     expect(aborted).toMatchObject({ type: 'user', refs: 0, state: 'dying' });
@@ -85,9 +85,9 @@ describe('unshare: ENOSPC', () => {
   it('user namespaces nest 33 levels below init_user_ns; the 34th unshare gets ENOSPC', () => {
     // kernel/user_namespace.c: create_user_ns — `if (parent_ns->level > 32) return -ENOSPC;`
     // init_user_ns has level 0 (KERNEL-RULES 6: "33 levels below init_user_ns can be created" ✓).
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
-    const results = Array.from({ length: 34 }, () => unshare(w, 'a', ['user'], ctx));
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    const results = Array.from({ length: 34 }, () => unshare(r, 'a', ['user']));
     expect(results.slice(0, 33)).toEqual(Array(33).fill(null));
     expect(results[33]).toBe('ENOSPC');
     expect(node(w, nsOf(w, 'a', 'user')).level).toBe(33);

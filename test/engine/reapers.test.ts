@@ -3,10 +3,9 @@ import type { KernelProfile } from '../../model/profile.ts';
 import { linux618 } from '../../model/profiles/linux-6.18.ts';
 import { isFreeInode, peekInode } from '../../src/engine/allocator.ts';
 import type { Effect } from '../../src/engine/effects.ts';
-import { fireInternal } from '../../src/engine/reapers.ts';
 import { getNs, putNs } from '../../src/engine/refs.ts';
-import { createWorld, type NsNode, type World } from '../../src/engine/world.ts';
-import { drainNetns, fireNetns, nsOf, testCtx, unshare } from './drive.ts';
+import type { NsNode, World } from '../../src/engine/world.ts';
+import { drainNetns, fireNetns, fireUserWork, now, nsOf, rig, unshare } from './drive.ts';
 
 const N = linux618.inodes.modelStart;
 const node = (w: World, id: number): NsNode => w.ns[id] as NsNode;
@@ -15,23 +14,23 @@ const stepsOf = (effects: readonly Effect[]) =>
 
 /** A task in netns A (N..N+64), which it then leaves for netns B (N+65..N+129): A is dying. */
 function oneDyingNet(profile: KernelProfile) {
-  const w = createWorld(profile, ['a']);
-  const ctx = testCtx(profile);
-  unshare(w, 'a', ['net'], ctx);
+  const r = rig(profile, ['a']);
+  const w = r.w;
+  unshare(r, 'a', ['net']);
   const a = nsOf(w, 'a', 'net');
-  unshare(w, 'a', ['net'], ctx);
-  ctx.effects.length = 0;
-  return { w, ctx, a };
+  unshare(r, 'a', ['net']);
+  r.effects.length = 0;
+  return { r, w, a };
 }
 
 describe('cleanup_net: order in which numbers come back', () => {
   it('lo’s dev_snmp6 inode first, the other /proc/net entries next, the netns inode last (6.18)', () => {
     // KERNEL-RULES 3.1 and 7.2 [exp 6.18.44]: +64 (dev_snmp6/lo, unregister_netdevice_many) free at
     // ~0.3 ms, +1..+63 (pernet exits) at ~17 ms, the netns inum after rcu_barrier at ~33 ms.
-    const { w, ctx, a } = oneDyingNet(linux618);
+    const { r, w, a } = oneDyingNet(linux618);
     expect(node(w, a).state).toBe('dying');
-    drainNetns(w, ctx);
-    expect(stepsOf(ctx.effects)).toEqual([
+    drainNetns(r);
+    expect(stepsOf(r.effects)).toEqual([
       { step: 'start', ns: [a], inodes: [] },
       { step: 'unregister', ns: [a], inodes: [N + 64] },
       { step: 'exit', ns: [a], inodes: Array.from({ length: 63 }, (_, i) => N + 1 + i) },
@@ -42,18 +41,18 @@ describe('cleanup_net: order in which numbers come back', () => {
 
   it('a netns made while the previous one is half-way through cleanup_net lands on +64', () => {
     // KERNEL-RULES 4: it reuses the freed dev_snmp6 slot — the 64/65 pattern.
-    const { w, ctx, a } = oneDyingNet(linux618);
-    fireNetns(w, ctx); // start
-    fireNetns(w, ctx); // unregister
+    const { r, w, a } = oneDyingNet(linux618);
+    fireNetns(r); // start
+    fireNetns(r); // unregister
     expect(peekInode(w.inodes)).toBe(node(w, a).inode + 64);
   });
 
   it('6.1–6.17: the netns inode comes back with the pernet exits, before rcu_barrier', () => {
     // net_ns_ops.exit = net_ns_net_exit → ns_free_inum runs in ops_undo_list (KERNEL-RULES 3.1).
     const old: KernelProfile = { ...linux618, inodes: { ...linux618.inodes, netInumRelease: 'exit' } };
-    const { w, ctx, a } = oneDyingNet(old);
-    drainNetns(w, ctx);
-    const steps = stepsOf(ctx.effects);
+    const { r, w, a } = oneDyingNet(old);
+    drainNetns(r);
+    const steps = stepsOf(r.effects);
     expect(steps.find((s) => s.step === 'exit')?.inodes).toContain(N);
     expect(steps.find((s) => s.step === 'final')?.inodes).toEqual([]);
     expect(node(w, a).state).toBe('freed');
@@ -62,37 +61,37 @@ describe('cleanup_net: order in which numbers come back', () => {
   it('the ucount charge goes only in the final step: a quick re-create gets ENOSPC', () => {
     // cleanup_net: dec_net_namespaces is in the last loop, after rcu_barrier (KERNEL-RULES 3.7;
     // [exp] 7.3: under max_net_namespaces=1 a second netns fails with ENOSPC until ~39 ms).
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
+    const r = rig(linux618, ['a']);
+    const w = r.w;
     node(w, 0).ucounts!.max.net = 2;
-    expect(unshare(w, 'a', ['net'], ctx)).toBeNull();
+    expect(unshare(r, 'a', ['net'])).toBeNull();
     const a = nsOf(w, 'a', 'net');
-    expect(unshare(w, 'a', ['net'], ctx)).toBeNull(); // A dies here
+    expect(unshare(r, 'a', ['net'])).toBeNull(); // A dies here
     expect(node(w, a).state).toBe('dying');
     for (const step of ['start', 'unregister', 'exit']) {
-      expect(unshare(w, 'a', ['net'], ctx), `after ${step}`).toBe('ENOSPC');
-      fireNetns(w, ctx);
+      expect(unshare(r, 'a', ['net']), `after ${step}`).toBe('ENOSPC');
+      fireNetns(r);
       expect(node(w, a).reaperStep).toBe(['start', 'unregister', 'exit'].indexOf(step));
     }
-    expect(unshare(w, 'a', ['net'], ctx), 'after exit').toBe('ENOSPC');
-    fireNetns(w, ctx); // final
+    expect(unshare(r, 'a', ['net']), 'after exit').toBe('ENOSPC');
+    fireNetns(r); // final
     expect(node(w, 0).ucounts!.charged.net).toBe(1);
-    expect(unshare(w, 'a', ['net'], ctx)).toBeNull();
+    expect(unshare(r, 'a', ['net'])).toBeNull();
   });
 
   it('the owner user namespace is put in the final step', () => {
     // cleanup_net's last loop: put_user_ns(net->user_ns).
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
-    unshare(w, 'a', ['user', 'net'], ctx);
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    unshare(r, 'a', ['user', 'net']);
     const u = nsOf(w, 'a', 'user');
     const a = nsOf(w, 'a', 'net');
     const refs = node(w, u).refs; // the task's cred and netns A
-    unshare(w, 'a', ['net'], ctx); // A dies; B is owned by u too
+    unshare(r, 'a', ['net']); // A dies; B is owned by u too
     expect(node(w, u).refs).toBe(refs + 1);
-    for (let i = 0; i < 3; i++) fireNetns(w, ctx);
+    for (let i = 0; i < 3; i++) fireNetns(r);
     expect(node(w, u).refs).toBe(refs + 1);
-    fireNetns(w, ctx);
+    fireNetns(r);
     expect(node(w, a).state).toBe('freed');
     expect(node(w, u).refs).toBe(refs);
   });
@@ -101,16 +100,16 @@ describe('cleanup_net: order in which numbers come back', () => {
 describe('cleanup_net: batching', () => {
   it('nets put before a run starts are one batch', () => {
     // __put_net: llist_add; only the first adder queues net_cleanup_work; cleanup_net takes them all.
-    const w = createWorld(linux618, ['a', 'b']);
-    const ctx = testCtx(linux618);
-    unshare(w, 'a', ['net'], ctx);
-    unshare(w, 'b', ['net'], ctx);
+    const r = rig(linux618, ['a', 'b']);
+    const w = r.w;
+    unshare(r, 'a', ['net']);
+    unshare(r, 'b', ['net']);
     const [a, b] = [nsOf(w, 'a', 'net'), nsOf(w, 'b', 'net')];
-    unshare(w, 'a', ['net'], ctx);
-    unshare(w, 'b', ['net'], ctx);
-    expect(ctx.effects.filter((e) => e.kind === 'reaper.queued').map((e) => e.ns)).toEqual([a, b]);
-    drainNetns(w, ctx);
-    expect(stepsOf(ctx.effects).map((s) => [s.step, s.ns])).toEqual([
+    unshare(r, 'a', ['net']);
+    unshare(r, 'b', ['net']);
+    expect(r.effects.filter((e) => e.kind === 'reaper.queued').map((e) => e.ns)).toEqual([a, b]);
+    drainNetns(r);
+    expect(stepsOf(r.effects).map((s) => [s.step, s.ns])).toEqual([
       ['start', [a, b]],
       ['unregister', [a, b]],
       ['exit', [a, b]],
@@ -121,18 +120,18 @@ describe('cleanup_net: batching', () => {
   it('a net put while a run is in progress waits for the next run', () => {
     // cleanup_net: net_kill_list = llist_del_all(&cleanup_list) is a snapshot; a later __put_net
     // is the first adder to the emptied list and queues the work again (ordered netns_wq).
-    const w = createWorld(linux618, ['a', 'b']);
-    const ctx = testCtx(linux618);
-    unshare(w, 'a', ['net'], ctx);
-    unshare(w, 'b', ['net'], ctx);
+    const r = rig(linux618, ['a', 'b']);
+    const w = r.w;
+    unshare(r, 'a', ['net']);
+    unshare(r, 'b', ['net']);
     const [a, b] = [nsOf(w, 'a', 'net'), nsOf(w, 'b', 'net')];
-    unshare(w, 'a', ['net'], ctx); // A dies
-    fireNetns(w, ctx); // run 1 takes [A]
-    fireNetns(w, ctx); // unregister
-    unshare(w, 'b', ['net'], ctx); // B dies during run 1
+    unshare(r, 'a', ['net']); // A dies
+    fireNetns(r); // run 1 takes [A]
+    fireNetns(r); // unregister
+    unshare(r, 'b', ['net']); // B dies during run 1
     expect(w.netns).toMatchObject({ state: 'running', batch: [a], cleanupList: [b], requeued: true });
-    drainNetns(w, ctx);
-    expect(stepsOf(ctx.effects).map((s) => [s.step, s.ns])).toEqual([
+    drainNetns(r);
+    expect(stepsOf(r.effects).map((s) => [s.step, s.ns])).toEqual([
       ['start', [a]],
       ['unregister', [a]],
       ['exit', [a]],
@@ -151,21 +150,21 @@ describe('free_user_ns', () => {
   it('gives the inode back before the ucount, and frees parents whose last reference it drops in the same work', () => {
     // kernel/user_namespace.c: free_user_ns — ns_common_free (inum), then dec_user_namespaces,
     // then `while (ns_ref_put(parent))` loops up in the same work item (KERNEL-RULES 3.2).
-    const w = createWorld(linux618, ['a']);
-    const ctx = testCtx(linux618);
-    unshare(w, 'a', ['user'], ctx);
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    unshare(r, 'a', ['user']);
     const u1 = nsOf(w, 'a', 'user');
-    unshare(w, 'a', ['user'], ctx);
+    unshare(r, 'a', ['user']);
     const u2 = nsOf(w, 'a', 'user');
     expect(node(w, u1).refs).toBe(1); // only u2's parent reference
     // v0 has no op that leaves a user namespace: move the task's cred back to init_user_ns by hand.
     w.tasks[0]!.ns.user = 0;
     getNs(w, 0);
-    ctx.effects.length = 0;
-    putNs(w, u2, ctx);
+    r.effects.length = 0;
+    putNs(w, u2, now(r));
     expect(w.userWork.map((x) => x.ns)).toEqual([u2]);
-    fireInternal(w, `user:${u2}`, ctx);
-    expect(ctx.effects.map((e) => [e.kind, e.ns])).toEqual([
+    fireUserWork(r, u2);
+    expect(r.effects.map((e) => [e.kind, e.ns])).toEqual([
       ['ns.lastPut', u2],
       ['reaper.queued', u2],
       ['reaper.step', [u2]],
@@ -175,7 +174,7 @@ describe('free_user_ns', () => {
       ['ns.freed', u1],
     ]);
     expect(w.userWork).toEqual([]);
-    expect(stepsOf(ctx.effects).map((s) => s.inodes)).toEqual([[N + 1], [N]]);
+    expect(stepsOf(r.effects).map((s) => s.inodes)).toEqual([[N + 1], [N]]);
     expect(isFreeInode(w.inodes, N) && isFreeInode(w.inodes, N + 1)).toBe(true);
     expect(node(w, 0).ucounts!.charged.user).toBe(0);
   });
