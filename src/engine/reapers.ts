@@ -88,7 +88,8 @@ export function fireInternal(w: World, key: string, ctx: EngineCtx): void {
 }
 
 const netReapers = new WeakMap<KernelProfile, Reaper>();
-function netReaperOf(p: KernelProfile): Reaper {
+/** The netns reaper of a profile (built once per profile). @internal */
+export function netReaperOf(p: KernelProfile): Reaper {
   let r = netReapers.get(p);
   if (!r) netReapers.set(p, (r = netReaper(p)));
   return r;

@@ -1,0 +1,91 @@
+import { produce } from 'immer';
+import type { EngineCtx } from '../engine/ctx.ts';
+import type { Interval } from '../engine/interval.ts';
+import { enabledInternal, fireInternal, netReaperOf, type InternalTransition } from '../engine/reapers.ts';
+import type { World } from '../engine/world.ts';
+import { candidateKey, type Candidate } from './candidate.ts';
+import type { ReaperObservation } from './reaperEvents.ts';
+
+/**
+ * What the checker knows of the kernel's own activity: the reaper steps the trace observed
+ * (tracefs), and which kinds of step it observes at all.
+ *
+ * @internal
+ */
+export interface KernelActivity {
+  readonly events: readonly ReaperObservation[];
+  readonly observed: ReadonlySet<string>;
+}
+
+/** Thrown when more states than allowed would be needed: the verdict is then undecided. @internal */
+export class TooManyStates extends Error {}
+
+/**
+ * Every candidate reachable from `c` by kernel work that may run before a point that happens
+ * somewhere in `window`: unobserved reaper steps may or may not run; an observed one runs exactly
+ * when the trace saw it (and only then); observed events before the window must have happened.
+ *
+ * @internal
+ */
+export function expand(c: Candidate, window: Interval, ctx: EngineCtx, k: KernelActivity, bound: number): Candidate[] {
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  const stack: Candidate[] = [c];
+  while (stack.length > 0) {
+    const cur = stack.pop() as Candidate;
+    const key = candidateKey(cur);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (seen.size > bound) throw new TooManyStates(`more than ${bound} interleavings before one point`);
+    const enabled = enabledInternal(cur.world);
+    const next = k.events[cur.ev];
+    // Stopping here means nothing else runs before the point: pending work must be able to wait
+    // until the window opens, and no observed event may lie before it.
+    if (enabled.every((t) => t.due.hi >= window.lo) && (!next || next.t >= window.lo)) out.push(notBefore(cur, window.lo));
+    const horizon = Math.min(window.hi, next ? next.t : Infinity);
+    for (const t of enabled) {
+      const step = stepOf(cur.world, t, ctx);
+      if (step !== null && k.observed.has(step)) {
+        // Observed kinds happen only as the trace saw them: the next event, if it is this step.
+        if (!next || next.step !== step || next.t > window.hi) continue;
+        if (t.due.lo > next.t || t.due.hi < next.t || cur.tMin > next.t) continue;
+        stack.push(fire(cur, t.key, { lo: next.t, hi: next.t }, ctx, cur.ev + 1));
+        continue;
+      }
+      const at: Interval = { lo: Math.max(t.due.lo, cur.tMin), hi: Math.min(t.due.hi, horizon) };
+      if (at.lo > at.hi) continue;
+      stack.push(fire(cur, t.key, at, ctx, cur.ev));
+    }
+  }
+  return out;
+}
+
+function fire(c: Candidate, key: string, at: Interval, ctx: EngineCtx, ev: number): Candidate {
+  ctx.at = at;
+  const world = produce(c.world, (d: World) => fireInternal(d, key, ctx));
+  return { ...c, world, tMin: at.lo, ev };
+}
+
+/** The reaper step an internal transition is (null: not one the trace can observe). */
+function stepOf(w: World, t: InternalTransition, ctx: EngineCtx): string | null {
+  if (t.key !== 'netns') return null;
+  const steps = netReaperOf(ctx.profile).steps;
+  return steps[w.netns.state === 'queued' ? 0 : w.netns.step]?.id ?? null;
+}
+
+/** Pending work that did not run before a point at or after `t` runs at or after `t`. */
+function notBefore(c: Candidate, t: number): Candidate {
+  const w = c.world;
+  const late = (d: Interval): boolean => d.lo < t;
+  if (!(w.netns.state !== 'idle' && late(w.netns.due)) && !w.userWork.some((x) => late(x.due))) return c;
+  const world = produce(w, (d: World) => {
+    if (d.netns.state !== 'idle' && d.netns.due.lo < t) d.netns.due = { lo: t, hi: d.netns.due.hi };
+    for (const x of d.userWork) if (x.due.lo < t) x.due = { lo: t, hi: x.due.hi };
+  });
+  return { ...c, world };
+}
+
+/** Whether some pending kernel work could run before `window` ends. @internal */
+export function mayRunWithin(w: World, window: Interval): boolean {
+  return enabledInternal(w).some((t) => t.due.lo <= window.hi);
+}

@@ -1,0 +1,94 @@
+import type { NsType } from '../../model/nsType.ts';
+import { expandRuns } from '../engine/allocator.ts';
+import type { ExecStep, OpState } from '../engine/ops.ts';
+import type { NsNode, World } from '../engine/world.ts';
+import type { NsObservation, TraceStep } from '../trace/format.ts';
+import type { Candidate } from './candidate.ts';
+
+/** @internal */
+export type Match = { ok: true; c: Candidate } | { ok: false; predicted: string };
+
+/**
+ * Compares what a candidate predicts for a step with what the trace saw: the errno, each touched
+ * namespace's inode number (after the anchor), its /proc/net entry numbers, its id (ids are never
+ * reused, so a new namespace must show an id never seen before), and held/released.
+ *
+ * @internal
+ */
+export function match(c: Candidate, rec: TraceStep, st: OpState, step: ExecStep): Match {
+  const w = c.world;
+  const predicted = (extra = ''): Match => ({ ok: false, predicted: describePredicted(c, st, step) + extra });
+  if ((st.errno ?? null) !== (rec.errno ?? null)) return predicted();
+  let anchor = c.anchor;
+  let ids = c.ids;
+  for (const type of touchedTypes(step, st)) {
+    const o = rec.ns.find((x) => x.type === type);
+    if (!o) continue; // not observed (capability missing)
+    const n = nsOfTask(w, step.task, type);
+    if (!n) return predicted();
+    if (!n.initial) {
+      if (anchor === null) anchor = o.inode - n.inode;
+      else if (n.inode + anchor !== o.inode) return predicted();
+      if (o.proc && !sameNumbers(procNumbers(n), o.proc, anchor)) return predicted(' (/proc/net entries elsewhere)');
+    }
+    if (o.id !== null) {
+      const bound = ids[n.id];
+      if (bound === undefined) {
+        // NS_GET_ID ids are never reused (kernel/nstree.c: ns_tree_gen_id).
+        if (Object.values(ids).includes(o.id)) return predicted(` (id ${o.id} already belongs to another namespace)`);
+        ids = { ...ids, [n.id]: o.id };
+      } else if (bound !== o.id) return predicted();
+    }
+  }
+  for (const r of rec.refs) {
+    const idx = Object.entries(ids).find(([, v]) => v === r.id)?.[0];
+    if (idx === undefined) continue;
+    const n = w.ns[Number(idx)];
+    if (!n || n.refs > 0 !== r.held) return predicted();
+  }
+  return { ok: true, c: { ...c, anchor, ids } };
+}
+
+/** The namespace types a step shows after it ran. @internal */
+export function touchedTypes(step: ExecStep, st: OpState): readonly NsType[] {
+  return step.kind === 'read' ? [step.nsType] : st.errno === null ? step.types : [];
+}
+
+/** The namespace of `type` a task is in. @internal */
+export function nsOfTask(w: World, task: string, type: NsType): NsNode | undefined {
+  const t = w.tasks.find((x) => x.name === task);
+  return t ? w.ns[t.ns[type]] : undefined;
+}
+
+/** The model's /proc/net entry numbers of a netns, ascending. @internal */
+export function procNumbers(n: NsNode): number[] {
+  return [...expandRuns(n.procRuns), ...n.devInodes].sort((a, b) => a - b);
+}
+
+function sameNumbers(model: number[], observedRuns: readonly number[], anchor: number): boolean {
+  const seen = expandRuns(observedRuns);
+  return seen.length === model.length && seen.every((x, i) => x === (model[i] as number) + anchor);
+}
+
+function describePredicted(c: Candidate, st: OpState, step: ExecStep): string {
+  if (st.errno !== null) return `errno ${st.errno}`;
+  const types: NsType[] = step.kind === 'read' ? [step.nsType] : [...step.types];
+  const parts = types.map((type) => {
+    const n = nsOfTask(c.world, step.task, type);
+    if (!n) return `${type}: ?`;
+    if (n.initial) return `${type}: initial`;
+    return `${type} inode ${c.anchor === null ? `(model ${n.inode})` : n.inode + c.anchor}`;
+  });
+  const refs = Object.entries(c.ids)
+    .filter(([i]) => !c.world.ns[Number(i)]?.initial && c.world.ns[Number(i)]?.state !== 'freed')
+    .map(([i, id]) => `${id}:${(c.world.ns[Number(i)]?.refs ?? 0) > 0 ? 'held' : 'released'}`);
+  return `ok, ${parts.join(', ')}${refs.length > 0 ? `; refs ${refs.join(' ')}` : ''}`;
+}
+
+/** What a trace step shows, in the same words. @internal */
+export function describeSeen(rec: TraceStep): string {
+  if (rec.errno !== null) return `errno ${rec.errno}`;
+  const ns = rec.ns.map((o: NsObservation) => `${o.type} inode ${o.inode} id ${o.id ?? '-'}`).join(', ');
+  const refs = rec.refs.map((r) => `${r.id}:${r.held ? 'held' : 'released'}`).join(' ');
+  return `ok, ${ns}${refs ? `; refs ${refs}` : ''}`;
+}
