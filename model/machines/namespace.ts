@@ -1,6 +1,5 @@
 import { assign, setup } from 'xstate';
 import type { KernelProfile } from '../profile.ts';
-import type { ReaperStep } from '../rules/reaper.ts';
 import type { NsRules } from '../rules/table.ts';
 
 /**
@@ -27,13 +26,19 @@ export type NsMachineEvent =
  * namespace whose last reference is dropped by its child's `free_user_ns` is never queued: the
  * running work item loops up to it (kernel/user_namespace.c: free_user_ns).
  *
+ * @remarks Since 0.1.0
  * @public
  */
 export interface NsMachineContext {
   readonly queued: boolean;
 }
 
-/** Name of the `dying` substate a namespace is in before its reaper did anything. @public */
+/**
+ * Name of the `dying` substate a namespace is in before its reaper did anything for it.
+ *
+ * @remarks Since 0.1.0
+ * @public
+ */
 export const NOT_STARTED = 'queued';
 
 const nsSetup = setup({
@@ -68,34 +73,26 @@ type DyingState = Parameters<typeof nsSetup.createStateConfig>[0];
  * @public
  */
 export function namespaceMachine(rules: NsRules, profile: KernelProfile) {
-  const steps = rules.reaper(profile).steps;
-  const last = steps.at(-1);
-  if (!last) throw new Error(`the ${rules.type} reaper has no steps`);
+  const reaper = rules.reaper(profile);
+  const steps = reaper.steps;
+  if (steps.length === 0) throw new Error(`the ${rules.type} reaper has no steps`);
+  // Substate i: steps[0..i-1] have run; it waits for steps[i], or for the end after the last.
   const dying: Record<string, DyingState> = {};
-  const names = [NOT_STARTED, ...steps.map((s) => s.id)];
-  names.forEach((name, i) => {
-    const next: ReaperStep | undefined = steps[i];
+  [NOT_STARTED, ...steps.map((s) => s.id)].forEach((name, i) => {
+    const next = steps[i];
     dying[name] = {
-      // Each step's source is the kernel function it comes from (model/rules/*.ts).
-      description:
-        i === 0
-          ? `last reference dropped; waiting for ${rules.reaper(profile).queue}`
-          : (steps[i - 1] as ReaperStep).source,
-      on: next
-        ? { 'reaper.step': { guard: { type: 'isStep', params: { step: next.id } }, target: next.id } }
-        : // The reaper's last step ends with the namespace freed (cleanup_net's final loop; free_user_ns).
-          { 'ns.freed': { target: '#namespace.freed' } },
+      // The kernel code of the step that led here (model/rules/*.ts names it).
+      description: i === 0 ? `last reference dropped; waiting for ${reaper.queue}` : steps[i - 1]?.source,
+      on: {
+        // __put_net: llist_add(&net->cleanup_list, &cleanup_list); __put_user_ns: schedule_work.
+        ...(i === 0 ? { 'reaper.queued': { guard: 'notQueuedYet', actions: assign({ queued: true }) } } : {}),
+        ...(next
+          ? { 'reaper.step': { guard: { type: 'isStep', params: { step: next.id } }, target: next.id } }
+          : // The reaper's last step ends with the namespace freed (cleanup_net's final loop; free_user_ns).
+            { 'ns.freed': { target: '#namespace.freed' } }),
+      },
     };
   });
-  const first = dying[NOT_STARTED] as DyingState;
-  dying[NOT_STARTED] = {
-    ...first,
-    on: {
-      ...first.on,
-      // __put_net: llist_add(&net->cleanup_list, &cleanup_list); __put_user_ns: schedule_work.
-      'reaper.queued': { guard: 'notQueuedYet', actions: assign({ queued: true }) },
-    },
-  };
   return nsSetup.createMachine({
     id: 'namespace',
     description: `${rules.type} namespace (${rules.createdBy})`,
@@ -118,5 +115,10 @@ export function namespaceMachine(rules: NsRules, profile: KernelProfile) {
   });
 }
 
-/** @public */
+/**
+ * A namespace machine, as `namespaceMachine` builds it.
+ *
+ * @remarks Since 0.1.0
+ * @public
+ */
 export type NamespaceMachine = ReturnType<typeof namespaceMachine>;

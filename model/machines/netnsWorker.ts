@@ -20,6 +20,7 @@ export type NetnsWorkerEvent =
  * The work is queued again during a run exactly when `cleanupList` is non-empty while running
  * (the engine's `requeued` flag).
  *
+ * @remarks Since 0.1.0
  * @public
  */
 export interface NetnsWorkerContext {
@@ -81,11 +82,10 @@ export function netnsWorkerMachine(profile: KernelProfile) {
     if (!step) throw new Error(`no reaper step ${i}`);
     const on = i === 0 ? 'cleanupList' : 'batch';
     const guard = { type: 'isStepOn', params: { step: step.id, on } } as const;
-    const take = i === 0 ? (['takeBatch'] as const) : ([] as const);
     const next = steps[i + 1];
     // After the last step (cleanup_net's final loop) the run is over.
     const target = next ? `#netnsWorker.running.${next.id}` : '#netnsWorker.finishing';
-    return { 'reaper.step': { guard, target, actions: [...take] } };
+    return { 'reaper.step': { guard, target, actions: i === 0 ? ['takeBatch'] : [] } };
   };
   const running: Record<string, WorkerState> = {};
   rest.forEach((step, k) => {
@@ -114,7 +114,7 @@ export function netnsWorkerMachine(profile: KernelProfile) {
       // cleanup_net is running on its batch; nets put now go on the emptied cleanup_list.
       running: {
         on: { 'reaper.queued': { actions: 'addToCleanupList' } },
-        ...(rest.length > 0 ? { initial: (rest[0] as { id: string }).id, states: running } : {}),
+        ...(rest[0] ? { initial: rest[0].id, states: running } : {}),
       },
       // End of cleanup_net (WRITE_ONCE(cleanup_net_task, NULL)): transient, decided at once.
       finishing: {
@@ -125,5 +125,10 @@ export function netnsWorkerMachine(profile: KernelProfile) {
   });
 }
 
-/** @public */
+/**
+ * The netns worker machine, as `netnsWorkerMachine` builds it.
+ *
+ * @remarks Since 0.1.0
+ * @public
+ */
 export type NetnsWorkerMachine = ReturnType<typeof netnsWorkerMachine>;
