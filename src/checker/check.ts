@@ -135,17 +135,23 @@ function runStep(cands: Candidate[], step: ExecStep, rec: TraceStep, window: Int
   // nothing else can run within this step's window); where the trace shows where they went,
   // forks that put one elsewhere are dropped at once.
   const seenProc = observedProc(rec);
-  while (work.some((x) => x.st.fill > 0)) {
-    if (work.every((x) => x.st.fill === 0 || !mayRunWithin(x.c.world, window))) {
-      work = work.map(({ c, st }) => {
-        const st2 = copyOpState(st);
-        return { c: { ...c, world: produce(c.world, (d: World) => fillOp(d, st2, st2.fill, ctx)) }, st: st2 };
-      });
-      break;
+  const settled: Work[] = [];
+  for (;;) {
+    // A candidate with no kernel work that could run within the window takes the rest in one go.
+    const active: Work[] = [];
+    for (const x of work) {
+      if (x.st.fill === 0) settled.push(x);
+      else if (!mayRunWithin(x.c.world, window)) {
+        const st2 = copyOpState(x.st);
+        settled.push({ c: { ...x.c, world: produce(x.c.world, (d: World) => fillOp(d, st2, st2.fill, ctx)) }, st: st2 });
+      } else active.push(x);
     }
+    if (active.length === 0) break;
+    work = active;
     advance((d, st) => fillOp(d, st, 1, ctx));
     if (seenProc) work = work.filter(({ c, st }) => lastFillFits(c, st, seenProc));
   }
+  work = dedupe(settled);
   advance((d, st) => endOp(d, step, st, ctx));
   return work;
 }
