@@ -21,24 +21,44 @@ export interface Candidate {
 /**
  * The discrete part of a candidate, as a string: two candidates with the same key differ only
  * in the time intervals of their pending kernel work, and are merged (interval hull). Freed
- * namespaces never change again and are left out.
+ * namespaces never change again and are left out. Worlds and id maps are immutable, so their
+ * parts of the key are computed once per object.
  *
  * @internal
  */
 export function candidateKey(c: Candidate): string {
-  const w = c.world;
-  const parts: (string | number)[] = [c.ev, c.anchor ?? 'x', w.inodes.next, w.inodes.runs.join(',')];
+  return `${c.ev}|${c.anchor ?? 'x'}|${idsKey(c.ids)}|${worldKey(c.world)}`;
+}
+
+const worldKeys = new WeakMap<World, string>();
+const idsKeys = new WeakMap<object, string>();
+
+function idsKey(ids: Readonly<Record<number, number>>): string {
+  let k = idsKeys.get(ids);
+  if (k === undefined) idsKeys.set(ids, (k = Object.entries(ids).join(';')));
+  return k;
+}
+
+/**
+ * The key of a world without time intervals. Kept per world object.
+ *
+ * @internal
+ */
+export function worldKey(w: World): string {
+  let k = worldKeys.get(w);
+  if (k !== undefined) return k;
+  const parts: (string | number)[] = [w.inodes.next, w.inodes.runs.join(',')];
   for (const t of w.tasks) parts.push(`${t.ns.user},${t.ns.net}`);
   for (const n of w.ns) {
     if (n.state === 'freed' || n.initial) continue;
-    parts.push(
-      `${n.id}:${n.refs}${n.state[0]}${n.reaperStep}n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}c${n.chargedTo}i${c.ids[n.id] ?? ''}`,
-    );
+    parts.push(`${n.id}:${n.refs}${n.state[0]}${n.reaperStep}n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}c${n.chargedTo}`);
   }
   const q = w.netns;
   parts.push(`N${q.state}${q.step}${q.requeued ? 'r' : ''}[${q.cleanupList.join(',')}][${q.batch.join(',')}]`);
   parts.push(`U[${w.userWork.map((x) => x.ns).join(',')}]`);
-  return parts.join('|');
+  k = parts.join('|');
+  worldKeys.set(w, k);
+  return k;
 }
 
 /** Smallest interval holding both. @internal */
