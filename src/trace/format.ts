@@ -122,6 +122,11 @@ export interface TraceEnd {
   readonly steps: number;
   readonly t: number;
   readonly reason?: string;
+  /**
+   * What the writer learnt after the header was written (a trace is written as it goes, header
+   * first): an observation that failed mid-run, a trace read error. One line each.
+   */
+  readonly notes?: readonly string[];
 }
 
 /** @public */
