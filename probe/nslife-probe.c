@@ -12,7 +12,23 @@
  * or creates /proc entries (proc_alloc_inum is one global lowest-free IDA shared with the
  * namespace inode numbers, fs/proc/generic.c) and the coordinator creates no namespace.
  *
+ * The walk of /proc/self/net that goes with every net observation (proc_net_walk) only reads
+ * existing entries: readdir and stat allocate no proc inode number, and the inodes it
+ * instantiates are dropped at the last dput (the dentries below /proc/<pid>/net are never
+ * cached: fs/proc/proc_net.c, always_delete_dentry), so it pins no entry of a dying netns.
+ *
  * Input: a line protocol on stdin (see parse_input); written by src/probe/input.ts.
+ *
+ * Output: the trace is written as it is learnt, one record per line, each line written (and so
+ * flushed: no stdio buffering) as soon as it is known: the header once the sandbox runs and its
+ * namespaces are observed, each step right after it ran, the kernel events (read from tracefs
+ * at the end) after the steps, then the end record. What is learnt after the header (a failing
+ * observation, a trace read error) goes into the end record's `notes`. With -o FILE the lines go
+ * to FILE.tmp-<pid>, renamed to FILE once the end record is written, also after SIGINT, SIGTERM,
+ * SIGHUP, a watchdog or an internal error (the end record then says complete: false). A probe
+ * killed with SIGKILL leaves FILE.tmp-<pid> behind: whole lines, header first, no end record,
+ * i.e. an incomplete trace that parses; nothing renames or removes it.
+ *
  * Exit status: 0 trace complete (or scenario refused, see header.refused); 1 trace incomplete
  * (signal, watchdog, a task died); 2 bad usage or input, or the probe lock was not obtained.
  */
@@ -67,6 +83,12 @@
 #define MAX_STEPS 100000
 #define MAX_NAME 128
 #define MAX_MISSING 32
+#define MAX_NOTES 32
+/* /proc/self/net walk bounds: entries stat'ed, directory depth, runs sent back (a fresh netns
+ * on 6.18 has 64 entries in 1 run). */
+#define PROC_MAX_ENTRIES 65536
+#define PROC_MAX_DEPTH 8
+#define PROC_MAX_RUNS 512
 #define POLL_SLICE_MS 100
 #define NS_PER_MS ((int64_t)1000000)
 
@@ -170,6 +192,9 @@ static char tracefs_dir[64];          /* mount point of our private tracefs, "" 
 static int tracefs_mounted;
 static char instance_dir[192];        /* our tracefs instance, "" if none */
 static char out_tmp[PATH_MAX];        /* temporary output file, "" if none */
+static int proc_net_on = 1;           /* 0 with --no-proc-net; read by the tasks too */
+
+static void end_started_trace(void);
 
 static void cleanup(void)
 {
@@ -180,6 +205,7 @@ static void cleanup(void)
 		waitpid(sandbox_pid, NULL, 0);
 		sandbox_pid = -1;
 	}
+	end_started_trace(); /* an internal error after the header: end it as incomplete, rename */
 	if (instance_dir[0]) {
 		rmdir(instance_dir);
 		instance_dir[0] = 0;
@@ -198,13 +224,14 @@ static void cleanup(void)
 	}
 }
 
+static char fail_reason[512]; /* the message of die(), for the end record of a started trace */
+
 /* One line on stderr, then exit: 1 for internal failures (die), 2 for bad usage or input. */
 static void vfail(int status, const char *fmt, va_list ap) __attribute__((noreturn));
 static void vfail(int status, const char *fmt, va_list ap)
 {
-	fputs("nslife-probe: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(fail_reason, sizeof fail_reason, fmt, ap);
+	fprintf(stderr, "nslife-probe: %s\n", fail_reason);
 	exit(status);
 }
 
@@ -228,13 +255,21 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
+static const char *out_path_final;    /* -o FILE, for the backstop's rename */
+static volatile sig_atomic_t header_written;
+
 /* Last-resort watchdog: the normal paths all poll with bounded timeouts, so this fires only
  * if the coordinator itself is stuck (e.g. blocked writing to a full stdout pipe). Only
- * async-signal-safe calls. */
+ * async-signal-safe calls. A started trace is kept as it is (whole lines, no end record: an
+ * incomplete trace; parseTrace also reads a last line cut in the middle). */
 static void on_backstop_alarm(int sig)
 {
 	(void)sig;
-	static const char msg[] = "nslife-probe: hard watchdog fired; killed the sandbox, no trace written\n";
+	static const char none[] = "nslife-probe: hard watchdog fired; killed the sandbox, no trace written\n";
+	static const char kept[] = "nslife-probe: hard watchdog fired; killed the sandbox, trace left incomplete\n";
+	int keep = header_written && (!out_tmp[0] || (out_path_final && rename(out_tmp, out_path_final) == 0));
+	if (keep)
+		out_tmp[0] = 0;
 	if (sandbox_pid > 0)
 		kill(sandbox_pid, SIGKILL);
 	if (instance_dir[0])
@@ -245,7 +280,7 @@ static void on_backstop_alarm(int sig)
 		rmdir(tracefs_dir);
 	if (out_tmp[0])
 		unlink(out_tmp);
-	ssize_t w = write(2, msg, sizeof msg - 1);
+	ssize_t w = keep ? write(2, kept, sizeof kept - 1) : write(2, none, sizeof none - 1);
 	(void)w;
 	_exit(1);
 }
@@ -625,6 +660,15 @@ struct observation {
 	unsigned char handle[MAX_HANDLE];
 };
 
+/* The inode numbers of the /proc/net entries of the observed netns, as ascending [first, last]
+ * runs. At most one net observation per reply. */
+struct proc_runs {
+	int walked; /* 1 when the walk ran (a net observation with the walk on) */
+	int err;    /* errno of the walk (E2BIG: too many entries or runs); 0 when `run` is valid */
+	int nrun;
+	uint64_t run[2 * PROC_MAX_RUNS];
+};
+
 struct task_reply {
 	int err;            /* errno of the operation; 0 on success */
 	int map_err;        /* errno of writing our own id maps after unshare(CLONE_NEWUSER) */
@@ -632,6 +676,7 @@ struct task_reply {
 	int64_t t0, t1;
 	int nobs;
 	struct observation obs[NT_COUNT];
+	struct proc_runs proc;
 };
 
 static int write_file(const char *path, const char *text)
@@ -680,6 +725,103 @@ static void observe(int type, struct observation *o)
 		memcpy(o->handle, fh->f_handle, fh->handle_bytes);
 	}
 	close(fd);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Appends the st_ino of every entry under the directory `dfd` (which it closes), recursively.
+ * Returns 0 or an errno. An entry that vanished between readdir and stat is skipped. */
+static int proc_walk_dir(int dfd, int depth, uint64_t *ino, size_t *n)
+{
+	DIR *d = fdopendir(dfd);
+	int err = 0;
+	if (!d) {
+		err = errno;
+		close(dfd);
+		return err;
+	}
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (!e) {
+			err = errno;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			err = errno;
+			break;
+		}
+		if (*n == PROC_MAX_ENTRIES) {
+			err = E2BIG;
+			break;
+		}
+		ino[(*n)++] = (uint64_t)st.st_ino;
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if (depth + 1 >= PROC_MAX_DEPTH) {
+			err = E2BIG;
+			break;
+		}
+		int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			if (errno == ENOENT)
+				continue;
+			err = errno;
+			break;
+		}
+		if ((err = proc_walk_dir(sub, depth + 1, ino, n)))
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
+/* The inode numbers of the caller's netns's /proc/net entries: stat of every entry under
+ * /proc/self/net (a symlink to /proc/<pid>/net, whose entries are the netns's proc_dir_entries,
+ * fs/proc/proc_net.c), subdirectories included, as ascending runs. The directory itself is
+ * left out: it is a per-task /proc/<pid> inode, not a proc_dir_entry (its number does not come
+ * from the proc inode IDA, KERNEL-RULES.md section 4). */
+static void proc_net_walk(struct proc_runs *pr)
+{
+	static uint64_t *ino;
+	size_t n = 0;
+	pr->walked = 1;
+	pr->nrun = 0;
+	if (!ino && !(ino = malloc(PROC_MAX_ENTRIES * sizeof *ino))) {
+		pr->err = ENOMEM;
+		return;
+	}
+	int fd = open("/proc/self/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		pr->err = errno;
+		return;
+	}
+	if ((pr->err = proc_walk_dir(fd, 0, ino, &n)))
+		return;
+	qsort(ino, n, sizeof *ino, cmp_u64);
+	for (size_t i = 0; i < n; i++) {
+		if (pr->nrun && ino[i] <= pr->run[2 * pr->nrun - 1] + 1) {
+			if (ino[i] > pr->run[2 * pr->nrun - 1])
+				pr->run[2 * pr->nrun - 1] = ino[i];
+			continue;
+		}
+		if (pr->nrun == PROC_MAX_RUNS) {
+			pr->err = E2BIG;
+			pr->nrun = 0;
+			return;
+		}
+		pr->run[2 * pr->nrun] = pr->run[2 * pr->nrun + 1] = ino[i];
+		pr->nrun++;
+	}
 }
 
 /* After unshare(CLONE_NEWUSER) map uid/gid 0 to our own (parent-ns) ids 0, like `unshare -Ur`,
@@ -734,6 +876,9 @@ static void task_main(int fd, pid_t parent)
 			if (r == 0)
 				for (int i = 0; i < cmd.ntypes; i++)
 					observe(cmd.types[i], &rep.obs[rep.nobs++]);
+			/* after t1: [t0, t1] brackets the operation, the walk reads what it left */
+			if (r == 0 && (flags & CLONE_NEWNET) && proc_net_on)
+				proc_net_walk(&rep.proc);
 			break;
 		}
 		case CMD_READ:
@@ -742,12 +887,16 @@ static void task_main(int fd, pid_t parent)
 			rep.t0 = now_ns();
 			observe(cmd.types[0], &rep.obs[rep.nobs++]);
 			rep.t1 = now_ns();
+			if (cmd.types[0] == NT_NET && proc_net_on)
+				proc_net_walk(&rep.proc);
 			break;
 		case CMD_OBSERVE_ALL:
 			rep.t0 = now_ns();
 			for (int i = 0; i < NT_COUNT; i++)
 				observe(i, &rep.obs[rep.nobs++]);
 			rep.t1 = now_ns();
+			if (proc_net_on)
+				proc_net_walk(&rep.proc); /* a trial: can this task walk /proc/self/net? */
 			break;
 		default:
 			_exit(1);
@@ -838,6 +987,7 @@ static struct {
 	int64_t step_timeout_ns, total_timeout_ns, settle_ns;
 	int check;
 } opt = {NULL, 1, 10000 * NS_PER_MS, 600000 * NS_PER_MS, 300 * NS_PER_MS, 0};
+/* (--no-proc-net clears proc_net_on, a global: the tasks read it) */
 
 static struct {
 	int userns, tracefs, nsGetId, fileHandles, listns;
@@ -845,6 +995,11 @@ static struct {
 
 static char *missing[MAX_MISSING];
 static int nmissing;
+/* What is learnt after the header was written: the end record's `notes`. */
+static char *notes[MAX_NOTES];
+static int nnotes;
+static int end_written;
+static int out_failed;
 static char abort_reason[512];
 static int64_t total_deadline;
 static struct utsname uts;
@@ -862,6 +1017,7 @@ static int ninitial;
 struct known_ns {
 	uint64_t id;
 	int type;
+	int released; /* a step saw its handle fail with ESTALE: never probed again */
 	int handle_type;
 	unsigned handle_bytes;
 	unsigned char handle[MAX_HANDLE];
@@ -876,10 +1032,11 @@ static struct {
 	unsigned long long addr[4];
 } fn_sym[NFN];
 
-static struct sbuf steps_buf, events_buf;
 static int steps_done;
 static int64_t run_start = -1;
 
+/* A missing capability or a failed observation, one line. Before the header is written it goes
+ * into header.missing, afterwards into the end record's notes. */
 static void add_missing(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void add_missing(const char *fmt, ...)
 {
@@ -888,11 +1045,39 @@ static void add_missing(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	for (int i = 0; i < nmissing; i++)
-		if (!strcmp(missing[i], line))
+	char **list = header_written ? notes : missing;
+	int *n = header_written ? &nnotes : &nmissing;
+	int max = header_written ? MAX_NOTES : MAX_MISSING;
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(list[i], line))
 			return;
-	if (nmissing < MAX_MISSING)
-		missing[nmissing++] = strdup(line);
+	if (*n < max)
+		list[(*n)++] = strdup(line);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes one record (a line in `b`, which is emptied) to the output at once: a probe killed
+ * after this leaves the line in the file. After a failed write nothing more is written. */
+static void emit(struct sbuf *b)
+{
+	if (!out_failed && b->len && write_all(out_fd, b->p, b->len) < 0) {
+		out_failed = errno ? errno : EIO;
+		fprintf(stderr, "nslife-probe: writing the trace failed: %s\n", strerror(out_failed));
+	}
+	b->len = 0;
 }
 
 static void set_abort(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -908,6 +1093,10 @@ static void set_abort(const char *fmt, ...)
 
 static int check_stop(void)
 {
+	if (out_failed) {
+		set_abort("writing the trace failed: %s", strerror(out_failed));
+		return 1;
+	}
 	if (stop_signal) {
 		set_abort("interrupted by %s", stop_signal == SIGINT ? "SIGINT" : stop_signal == SIGTERM ? "SIGTERM" : "SIGHUP");
 		return 1;
@@ -1180,9 +1369,12 @@ static void trace_line_to_event(char *line, int64_t from)
 		for (int i = 0; i < NFN; i++) {
 			if (!fn_sym[i].present || strcmp(fn, reaper_fn[i]))
 				continue;
-			if (t >= from)
-				sb_printf(&events_buf, "{\"type\":\"event\",\"name\":\"%s\",\"t\":%" PRId64 ",\"fn\":\"%s\",\"cpu\":%d}\n",
+			if (t >= from) {
+				static struct sbuf ev;
+				sb_printf(&ev, "{\"type\":\"event\",\"name\":\"%s\",\"t\":%" PRId64 ",\"fn\":\"%s\",\"cpu\":%d}\n",
 				          wq[k].name, t, reaper_fn[i], cpu);
+				emit(&ev);
+			}
 			return;
 		}
 		return;
@@ -1212,19 +1404,28 @@ static void read_trace_events(int64_t from)
 
 /* ---- observations ---- */
 
-static void json_observation(struct sbuf *b, const struct observation *o)
+/* `proc`: the /proc/net runs to put on a net observation, or NULL. */
+static void json_observation(struct sbuf *b, const struct observation *o, const struct proc_runs *proc)
 {
 	sb_printf(b, "{\"type\":\"%s\",\"inode\":%" PRIu64 ",\"id\":", ns_name[o->type], o->inode);
 	if (o->id_err)
-		sb_printf(b, "null}");
+		sb_printf(b, "null");
 	else
-		sb_printf(b, "%" PRIu64 "}", o->id);
+		sb_printf(b, "%" PRIu64, o->id);
+	if (proc && o->type == NT_NET && proc->walked && !proc->err) {
+		sb_printf(b, ",\"proc\":[");
+		for (int i = 0; i < 2 * proc->nrun; i++)
+			sb_printf(b, "%s%" PRIu64, i ? "," : "", proc->run[i]);
+		sb_printf(b, "]");
+	}
+	sb_printf(b, "}");
 }
 
 static void known_from_observation(struct known_ns *k, const struct observation *o)
 {
 	k->id = o->id;
 	k->type = o->type;
+	k->released = 0;
 	k->handle_type = o->handle_type;
 	k->handle_bytes = o->fh_err ? 0 : o->handle_bytes;
 	memcpy(k->handle, o->handle, k->handle_bytes);
@@ -1285,11 +1486,17 @@ static int ns_held(const struct known_ns *k)
 	return errno == ESTALE ? 0 : -1;
 }
 
+/* The namespaces not yet seen released, and whether they are still held. One that is seen
+ * released is listed this once and never probed again: on 6.18 a namespace out of the ns tree
+ * with a zero refcount cannot get a reference back. So a step lists only what is alive (plus
+ * what just died), and a trace stays linear in its length. */
 static void json_refs(struct sbuf *b)
 {
 	int first = 1;
 	sb_printf(b, "\"refs\":[");
 	for (int i = 0; i < nknown; i++) {
+		if (known[i].released)
+			continue;
 		int held = ns_held(&known[i]);
 		if (held < 0) {
 			if (known[i].handle_bytes)
@@ -1300,6 +1507,8 @@ static void json_refs(struct sbuf *b)
 		sb_printf(b, "%s{\"id\":%" PRIu64 ",\"type\":\"%s\",\"held\":%s}", first ? "" : ",", known[i].id,
 		          ns_name[known[i].type], held ? "true" : "false");
 		first = 0;
+		if (!held)
+			known[i].released = 1;
 	}
 	sb_printf(b, "]");
 }
@@ -1422,7 +1631,8 @@ static void quiesce(void)
 		wait_released(&k, deadline);
 	}
 	for (int i = 0; i < nknown; i++)
-		wait_released(&known[i], deadline);
+		if (!known[i].released)
+			wait_released(&known[i], deadline);
 	int64_t until = now_ns() + opt.settle_ns;
 	while (now_ns() < until && !stop_signal) {
 		struct timespec ts = {.tv_sec = until / 1000000000LL, .tv_nsec = until % 1000000000LL};
@@ -1454,6 +1664,11 @@ static int observe_initial(void)
 		if (!rep.obs[i].err)
 			initial[ninitial++] = rep.obs[i];
 	}
+	if (proc_net_on && rep.proc.err)
+		add_missing("procNet: walking /proc/self/net in the sandbox failed with %s; no proc runs on net observations",
+		            errno_name(rep.proc.err));
+	if (rep.proc.err)
+		proc_net_on = 0; /* the tasks still walk (their copy of the flag is set), the runs are dropped */
 	if (!ninitial) {
 		cap.nsGetId = cap.fileHandles = 0;
 		return 0;
@@ -1473,9 +1688,11 @@ static int observe_initial(void)
 	return 0;
 }
 
+/* The step's record, written at once. */
 static void json_step(const struct step *st, const struct task_reply *rep)
 {
-	struct sbuf *b = &steps_buf;
+	static struct sbuf line;
+	struct sbuf *b = &line;
 	static const char *const opname[3] = {"unshare", "read", "sleep"};
 	sb_printf(b, "{\"type\":\"step\",\"index\":%ld,\"line\":%ld,\"task\":", st->index, st->line);
 	if (st->task < 0)
@@ -1505,12 +1722,13 @@ static void json_step(const struct step *st, const struct task_reply *rep)
 			continue;
 		if (!first)
 			sb_printf(b, ",");
-		json_observation(b, &rep->obs[i]);
+		json_observation(b, &rep->obs[i], proc_net_on ? &rep->proc : NULL);
 		first = 0;
 	}
 	sb_printf(b, "],");
 	json_refs(b);
 	sb_printf(b, "}\n");
+	emit(b);
 }
 
 static int run_steps(void)
@@ -1539,6 +1757,9 @@ static int run_steps(void)
 				            rep.map_file, errno_name(rep.map_err));
 			for (int k = 0; k < rep.nobs; k++)
 				note_observation(&rep.obs[k], "step", 1);
+			if (proc_net_on && rep.proc.walked && rep.proc.err)
+				add_missing("procNet: walking /proc/self/net after step %ld failed with %s; that observation has no proc runs",
+				            st->index, errno_name(rep.proc.err));
 		}
 		json_step(st, &rep);
 		steps_done++;
@@ -1570,7 +1791,7 @@ static void json_header(struct sbuf *b, const char *refused)
 	for (int i = 0; i < ninitial; i++) {
 		if (i)
 			sb_printf(b, ",");
-		json_observation(b, &initial[i]);
+		json_observation(b, &initial[i], NULL);
 	}
 	sb_printf(b, "]");
 	if (refused) {
@@ -1580,55 +1801,78 @@ static void json_header(struct sbuf *b, const char *refused)
 	sb_printf(b, "}\n");
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* The header, written as soon as the capabilities and the initial namespaces are known (before
+ * the first step). */
+static void write_header(const char *refused)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	struct sbuf b = {0};
+	json_header(&b, refused);
+	emit(&b);
+	free(b.p);
+	header_written = 1;
+}
+
+/* The end record (`reason` NULL for a complete trace; `notes` = what was learnt after the
+ * header), then with -o the rename of the temporary file. 0 on success, -1 after an error. */
+static int write_end(const char *reason)
+{
+	struct sbuf b = {0};
+	end_written = 1;
+	sb_printf(&b, "{\"type\":\"end\",\"complete\":%s,\"steps\":%d,\"t\":%" PRId64, reason ? "false" : "true", steps_done,
+	          now_ns());
+	if (reason) {
+		sb_printf(&b, ",\"reason\":");
+		sb_json_str(&b, reason);
+	}
+	if (nnotes) {
+		sb_printf(&b, ",\"notes\":[");
+		for (int i = 0; i < nnotes; i++) {
+			if (i)
+				sb_printf(&b, ",");
+			sb_json_str(&b, notes[i]);
+		}
+		sb_printf(&b, "]");
+	}
+	sb_printf(&b, "}\n");
+	emit(&b);
+	free(b.p);
+	if (out_failed)
+		return -1;
+	if (opt.out_path) {
+		if (fsync(out_fd) < 0 || close(out_fd) < 0 || rename(out_tmp, opt.out_path) < 0) {
+			fprintf(stderr, "nslife-probe: writing %s failed: %s\n", opt.out_path, strerror(errno));
 			return -1;
-		p += n;
-		len -= (size_t)n;
+		}
+		out_tmp[0] = 0;
 	}
 	return 0;
 }
 
-/* Writes the whole trace (header first: `missing` is only known at the end), then ends
- * everything. Returns the exit status. */
+/* From cleanup() at exit: a trace whose header is out but which has no end record yet (an
+ * internal error, die()) gets one that says why it is incomplete, and is renamed. */
+static void end_started_trace(void)
+{
+	if (!header_written || end_written)
+		return;
+	write_end(fail_reason[0] ? fail_reason : "the probe stopped unexpectedly");
+}
+
+/* Writes what is still to come (the kernel events, then the end record), then ends everything.
+ * Returns the exit status. */
 static int finish(const char *refused)
 {
-	struct sbuf out = {0};
 	int status = refused ? 0 : abort_reason[0] ? 1 : 0;
 
 	if (cap.tracefs && run_start >= 0)
 		read_trace_events(run_start);
-	json_header(&out, refused);
-	if (steps_buf.len)
-		sb_printf(&out, "%s", steps_buf.p);
-	if (events_buf.len)
-		sb_printf(&out, "%s", events_buf.p);
-	sb_printf(&out, "{\"type\":\"end\",\"complete\":%s,\"steps\":%d,\"t\":%" PRId64, refused || abort_reason[0] ? "false" : "true",
-	          steps_done, now_ns());
-	if (refused || abort_reason[0]) {
-		sb_printf(&out, ",\"reason\":");
-		sb_json_str(&out, refused ? refused : abort_reason);
-	}
-	sb_printf(&out, "}\n");
-
-	if (write_all(out_fd, out.p, out.len) < 0) {
-		fprintf(stderr, "nslife-probe: writing the trace failed: %s\n", strerror(errno));
+	if (out_failed && !abort_reason[0])
+		set_abort("writing the trace failed: %s", strerror(out_failed));
+	if (write_end(refused ? refused : abort_reason[0] ? abort_reason : NULL) < 0)
 		status = 1;
-	} else if (opt.out_path) {
-		if (fsync(out_fd) < 0 || close(out_fd) < 0 || rename(out_tmp, opt.out_path) < 0) {
-			fprintf(stderr, "nslife-probe: writing %s failed: %s\n", opt.out_path, strerror(errno));
-			status = 1;
-		} else {
-			out_tmp[0] = 0;
-		}
-	}
-	if (abort_reason[0])
+	if (abort_reason[0]) {
+		status = refused ? status : 1;
 		fprintf(stderr, "nslife-probe: trace incomplete: %s\n", abort_reason);
+	}
 	stop_sandbox();
 	quiesce();
 	cleanup();
@@ -1683,6 +1927,8 @@ static void parse_args(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--no-tracefs")) {
 			opt.tracefs = 0;
+		} else if (!strcmp(a, "--no-proc-net")) {
+			proc_net_on = 0;
 		} else if (!strcmp(a, "--check")) {
 			opt.check = 1;
 		} else if (!strcmp(a, "--step-timeout-ms")) {
@@ -1695,12 +1941,12 @@ static void parse_args(int argc, char **argv)
 			opt.settle_ns = parse_ms_option(a, v, 0, 60000);
 			i++;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			printf("usage: nslife-probe [-o FILE] [--no-tracefs] [--step-timeout-ms N] [--total-timeout-ms N] "
-			       "[--settle-ms N] < input\n       nslife-probe --check\n");
+			printf("usage: nslife-probe [-o FILE] [--no-tracefs] [--no-proc-net] [--step-timeout-ms N] "
+			       "[--total-timeout-ms N] [--settle-ms N] < input\n       nslife-probe --check\n");
 			exit(0);
 		} else {
-			usage_error("expected an option (-o FILE, --no-tracefs, --step-timeout-ms N, --total-timeout-ms N, "
-			            "--settle-ms N, --check), got \"%s\"", a);
+			usage_error("expected an option (-o FILE, --no-tracefs, --no-proc-net, --step-timeout-ms N, "
+			            "--total-timeout-ms N, --settle-ms N, --check), got \"%s\"", a);
 		}
 	}
 }
@@ -1797,20 +2043,20 @@ int main(int argc, char **argv)
 			out_tmp[0] = 0;
 			usage_error("cannot write %s: %s", opt.out_path, strerror(errno));
 		}
+		out_path_final = opt.out_path;
 	}
 	atexit(cleanup);
 	total_deadline = now_ns() + opt.total_timeout_ns;
 	alarm((unsigned)(opt.total_timeout_ns / 1000000000LL) + 30);
 	detect_kernel();
+	if (!proc_net_on)
+		add_missing("procNet: disabled by --no-proc-net");
 	private_mount_ns();
 	/* The sandbox copies our mount namespace before tracefs is mounted in it. */
 	refused = start_sandbox(ntasks);
 	if (!refused) {
 		tracing_setup();
-		if (!observe_initial() && !opt.check)
-			run_steps();
-		if (!abort_reason[0] && !opt.check)
-			sleep_until(now_ns() + opt.settle_ns); /* trailing reaper events */
+		observe_initial();
 	} else if (!*refused) {
 		refused = NULL; /* not a refusal: abort_reason says what went wrong */
 	}
@@ -1820,6 +2066,8 @@ int main(int argc, char **argv)
 			add_missing("tracefs: not set up: %s", why);
 		add_missing("nsGetId: not tried: %s", why);
 		add_missing("fileHandles: not tried: %s", why);
+		if (proc_net_on)
+			add_missing("procNet: not tried: %s", why);
 	}
 	if (opt.check) {
 		print_check(refused);
@@ -1827,6 +2075,12 @@ int main(int argc, char **argv)
 		quiesce();
 		cleanup();
 		return 0;
+	}
+	write_header(refused); /* from here on, what is learnt goes into the end record's notes */
+	if (!refused && !abort_reason[0]) {
+		run_steps();
+		if (!abort_reason[0])
+			sleep_until(now_ns() + opt.settle_ns); /* trailing reaper events */
 	}
 	return finish(refused);
 }

@@ -11,7 +11,10 @@ export class ProbeError extends Error {
     message: string,
     /** The probe's exit status (1 incomplete, 2 bad input or busy), or `null` if it did not exit. */
     readonly exitCode: number | null,
-    /** What the probe wrote: an incomplete trace (end record `complete: false`), or `''`. */
+    /**
+     * What the probe wrote: an incomplete trace (end record `complete: false`, or no end record
+     * when the probe was killed), or `''`.
+     */
     readonly trace: string,
   ) {
     super(message);
