@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/cli/root.ts';
 import type { Scenario } from '../../src/scenario/ast.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
-import { probeAvailable, probeBinaryPath, runProbe } from '../../src/probe/driver.ts';
+import { ProbeError, probeAvailable, probeBinaryPath, runProbe } from '../../src/probe/driver.ts';
 import { probeInput } from '../../src/probe/input.ts';
 import { parseTrace } from '../../src/trace/read.ts';
 import type { NsObservation, Trace } from '../../src/trace/format.ts';
+import { expectBoundedRefs, expectWellFormedRuns, procSize } from './traceChecks.ts';
 
 // Live kernel tests: they run the native probe, which serialises itself with a lock file; the
 // tests in this file run one after the other.
@@ -50,6 +51,19 @@ const unshareNet = (trace: Trace): NsObservation[] =>
     .filter((s) => s.op === 'unshare' && (s.args['types'] as string[]).includes('net'))
     .map((s) => s.ns.find((o) => o.type === 'net')!);
 
+/** /proc/net entries of a fresh netns (loopback only) on this VM's kernel; elsewhere unknown. */
+const FRESH_NETNS_PROC_ENTRIES = release().startsWith('6.18.44') ? 64 : undefined;
+
+async function waitFor<T>(what: string, get: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe.skipIf(!available.ok)(`live probe${available.ok ? '' : ` (skipped: ${available.why})`}`, () => {
   it('runs the seed with 200 ms sleeps: abandoned netns are freed, two inode numbers alternate', async () => {
     const scenario = seed(200);
@@ -81,17 +95,42 @@ describe.skipIf(!available.ok)(`live probe${available.ok ? '' : ` (skipped: ${av
     const nets = unshareNet(trace);
     expect(new Set(nets.map((o) => o.id)).size).toBe(4);
 
+    // /proc/net entry numbers on every net observation (unshare net and read net).
+    const netObs = trace.steps.flatMap((s) => s.ns.filter((o) => o.type === 'net'));
+    expect(netObs.length).toBe(1 + 2 * 4);
+    for (const o of netObs) expectWellFormedRuns(o.proc);
+    for (const o of nets) {
+      // A fresh netns takes its own number, then one per /proc/net entry, lowest free first.
+      expect(o.proc, `netns ${o.inode}`).toContain(o.inode + 1);
+      if (FRESH_NETNS_PROC_ENTRIES !== undefined)
+        expect(procSize(o.proc), `netns ${o.inode}`).toBe(FRESH_NETNS_PROC_ENTRIES);
+    }
+    // A read of a netns sees what the unshare that made it saw.
+    for (const s of trace.steps.filter((x) => x.op === 'read' && x.args['type'] === 'net')) {
+      const made = nets.find((o) => o.id === s.ns[0]!.id);
+      if (made) expect(s.ns[0]!.proc).toEqual(made.proc);
+    }
+
     if (!h.capabilities.nsGetId || !h.capabilities.fileHandles) return; // refs need both (6.18+)
-    // After each sleep every earlier netns is gone (cleanup_net takes tens of ms here)...
+    // After each sleep every earlier netns is gone (cleanup_net takes tens of ms here): listed as
+    // released, or no longer listed because an earlier step saw it released (checked below)...
     for (const s of trace.steps.filter((x) => x.op === 'sleep')) {
       const created = nets.filter((o) => trace.steps.some((x) => x.index < s.index && x.ns.some((n) => n.id === o.id)));
       const current = created.at(-1)!;
       for (const o of created)
-        expect(s.refs.find((r) => r.id === o.id)?.held, `netns ${o.id} after step ${s.index}`).toBe(o === current);
+        expect(s.refs.find((r) => r.id === o.id)?.held ?? false, `netns ${o.id} after step ${s.index}`).toBe(
+          o === current,
+        );
     }
-    // ...so the lowest-free inode allocator hands the same two numbers out in turn.
+    // ...so the lowest-free inode allocator hands the same two numbers out in turn, and every
+    // /proc/net number of the dead netns comes back too: the walks pinned none of them.
     const [a, b, c, d] = nets.map((o) => o.inode);
     expect([a !== b, c, d]).toEqual([true, a, b]);
+    expect([nets[2]!.proc, nets[3]!.proc]).toEqual([nets[0]!.proc, nets[1]!.proc]);
+
+    // refs: each namespace until (and including) the first step that sees it released.
+    expectBoundedRefs(trace);
+    expect(trace.steps.at(-1)!.refs.length).toBeLessThanOrEqual(3); // the user ns, the last netns (+ the one before)
 
     if (h.capabilities.tracefs) {
       const names = new Set(trace.events.filter((e) => e.fn === 'cleanup_net').map((e) => e.name));
@@ -121,6 +160,60 @@ describe.skipIf(!available.ok)(`live probe${available.ok ? '' : ` (skipped: ${av
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('streams: a SIGKILLed probe leaves FILE.tmp-<pid> with whole lines, header first, no end record', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslife-live-'));
+    try {
+      const out = join(dir, 'trace.jsonl');
+      const run = runProbe(seed(3000), { outFile: out });
+      const settled = run.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // The probe writes the header before the first step and each step when it is done: wait for
+      // the first netns's steps (unshare, read), then kill it in the 3 s sleep that follows.
+      const tmp = await waitFor('the temporary trace file', () => {
+        const name = readdirSync(dir).find((f) => /^trace\.jsonl\.tmp-\d+$/.test(f));
+        if (name === undefined) return undefined;
+        const text = readFileSync(join(dir, name), 'utf8');
+        return text.split('\n').filter((l) => l.includes('"type":"step"')).length >= 4 ? name : undefined;
+      });
+      const pid = Number(tmp.slice('trace.jsonl.tmp-'.length));
+      process.kill(pid, 'SIGKILL');
+      const err = await settled;
+      expect(err).toBeInstanceOf(ProbeError);
+      expect((err as ProbeError).exitCode).toBe(null);
+      expect((err as ProbeError).message).toBe(
+        `nslife-probe was killed by SIGKILL; its incomplete trace is in ${join(dir, tmp)}`,
+      );
+      expect(readdirSync(dir)).toEqual([tmp]); // not renamed: nobody was left to do it
+      const text = readFileSync(join(dir, tmp), 'utf8');
+      expect((err as ProbeError).trace).toBe(text);
+      expect(text.endsWith('\n')).toBe(true);
+      const records = text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
+      expect(records[0]!.type).toBe('header');
+      expect(records.map((r) => r.type).slice(1)).toEqual(records.slice(1).map(() => 'step'));
+      const trace = parseTrace(text, tmp);
+      expect([trace.complete, trace.end]).toEqual([false, null]);
+      expect(trace.steps.map((s) => s.index)).toEqual([0, 1, 2, 3]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      // The killed probe's sandbox dies with it (parent-death signals); --check waits for its
+      // lock and sweeps what it left in tracefs and /tmp.
+      expect(probeAvailable()).toEqual({ ok: true });
+    }
+  });
+
+  it('--no-proc-net: no /proc/net runs, and the header says so', async () => {
+    const trace = parseTrace(await runProbe(seed(0), { procNet: false }), '<probe>');
+    expect(trace.complete).toBe(true);
+    expect(trace.header.missing).toContain('procNet: disabled by --no-proc-net');
+    expect(trace.steps.flatMap((s) => s.ns).filter((o) => o.proc !== undefined)).toEqual([]);
+    expect(unshareNet(trace)).toHaveLength(4);
   });
 
   it.skipIf(!isRoot)('leaves the host as it was: mounts, tracefs instances, temporary directories', async () => {
