@@ -73,16 +73,21 @@ function mutate(t: Trace, m: Mutation): Trace {
   });
 }
 
+/**
+ * Bound on candidate states in the properties. Above it checkTrace answers `undecided` instead of
+ * running for seconds (see the it.fails test on candidate growth below); an undecided verdict is
+ * inconclusive, never a pass for a trace that should be rejected.
+ */
+const BOUND = 500;
+
 describe('checkTrace on the model’s own traces', () => {
   test.prop([scenarioArb({ maxSteps: 30 }), seedArb, profileArb, strictnessArb], { numRuns: 60 })(
-    'admits them',
+    'never rejects them (and admits them when it decides)',
     (scenario, seed, profile, strictness) => {
       const { trace } = simulate(scenario, { profile, seed });
-      const v = checkTrace(trace, { profile, strictness });
-      expect(v, JSON.stringify(v)).toMatchObject({
-        admitted: true,
-        steps: trace.steps.length,
-      });
+      const v = checkTrace(trace, { profile, strictness, maxCandidates: BOUND });
+      expect(v.admitted || !('allowed' in v), JSON.stringify(v)).toBe(true);
+      if (v.admitted) expect(v.steps).toBe(trace.steps.length);
     },
   );
 
@@ -94,7 +99,14 @@ describe('checkTrace on the model’s own traces', () => {
       fc.pre(ms.length > 0);
       const m = ms[pick % ms.length]!;
       const bad = mutate(trace, m);
-      const v = rejection(checkTrace(bad, { profile: linux618, strictness }));
+      const v = checkTrace(bad, { profile: linux618, strictness, maxCandidates: BOUND });
+      expect(v.admitted, `${JSON.stringify(m)} admitted`).toBe(false);
+      if (v.admitted) return;
+      if (!('allowed' in v)) {
+        // Undecided: inconclusive, but it must not have got past the impossible step.
+        expect(v.step.index, JSON.stringify(m)).toBeLessThanOrEqual(m.step);
+        return;
+      }
       expect(v.step, JSON.stringify(m)).toEqual(bad.steps[m.step]);
       expect(v.steps).toBe(m.step);
       expect(v.allowed.length).toBeGreaterThan(0);
@@ -163,5 +175,39 @@ describe('checkTrace: examples', () => {
     expect(t.steps[1]!.refs).toEqual([expect.objectContaining({ type: 'user', held: true })]);
     const bad = withStep(t, 1, (st) => ({ ...st, refs: st.refs.map((r) => ({ ...r, held: false })) }));
     expect(rejection(checkTrace(bad, { profile: linux618, strictness: 'ordering' })).step.index).toBe(1);
+  });
+
+  it.fails('BUG (checker): candidate states explode on a 12-step trace without sleeps', () => {
+    // Found by the properties above (seed 8). The last `unshare net` runs while three nets from
+    // earlier steps are queued or being cleaned up; forking every reaper step between each of the
+    // 64 /proc/net registrations of the new netns (engine 9886ecf, checker fdd0ed6) needs 4224
+    // candidate states and 11.6 s (ordering; 4.8 s timed) for this model trace on linux-6.18,
+    // against DESIGN's "100,000 steps in under 5 s, candidate set bounded". Prefixes of 9 steps
+    // take 3 ms (1 state), 10 steps 211 ms (67). With a bound of 500 it answers `undecided`.
+    const spec = [
+      ['a', ['user', 'net']],
+      ['b', 'net'],
+      ['b', ['user', 'net']],
+      ['a', 'user'],
+      ['a', ['user']],
+      ['b', ['user']],
+      ['b', 'user'],
+      ['b', ['user', 'net']],
+      ['a', ['user']],
+      ['b', ['user', 'net']],
+      ['b', ['user', 'net']],
+      ['a', ['net']],
+    ] as const;
+    const s = scenarioOf(
+      ['a', 'b'],
+      spec.map(([task, x]) =>
+        typeof x === 'string'
+          ? { kind: 'read' as const, task, nsType: x }
+          : { kind: 'unshare' as const, task, types: x },
+      ),
+    );
+    const t = simulate(s, { profile: linux618, seed: 8 }).trace;
+    const v = checkTrace(t, { profile: linux618, strictness: 'ordering', maxCandidates: BOUND });
+    expect(v).toMatchObject({ admitted: true });
   });
 });
