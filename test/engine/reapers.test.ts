@@ -98,13 +98,17 @@ describe('cleanup_net: order in which numbers come back', () => {
 });
 
 describe('cleanup_net: batching', () => {
-  it('nets put before a run starts are one batch', () => {
-    // __put_net: llist_add; only the first adder queues net_cleanup_work; cleanup_net takes them all.
+  /** Tasks a and b, each in a netns of its own (A and B). */
+  function twoTasksInNets() {
     const r = rig(linux618, ['a', 'b']);
-    const w = r.w;
     unshare(r, 'a', ['net']);
     unshare(r, 'b', ['net']);
-    const [a, b] = [nsOf(w, 'a', 'net'), nsOf(w, 'b', 'net')];
+    return { r, w: r.w, a: nsOf(r.w, 'a', 'net'), b: nsOf(r.w, 'b', 'net') };
+  }
+
+  it('nets put before a run starts are one batch', () => {
+    // __put_net: llist_add; only the first adder queues net_cleanup_work; cleanup_net takes them all.
+    const { r, a, b } = twoTasksInNets();
     unshare(r, 'a', ['net']);
     unshare(r, 'b', ['net']);
     expect(r.effects.filter((e) => e.kind === 'reaper.queued').map((e) => e.ns)).toEqual([a, b]);
@@ -120,11 +124,7 @@ describe('cleanup_net: batching', () => {
   it('a net put while a run is in progress waits for the next run', () => {
     // cleanup_net: net_kill_list = llist_del_all(&cleanup_list) is a snapshot; a later __put_net
     // is the first adder to the emptied list and queues the work again (ordered netns_wq).
-    const r = rig(linux618, ['a', 'b']);
-    const w = r.w;
-    unshare(r, 'a', ['net']);
-    unshare(r, 'b', ['net']);
-    const [a, b] = [nsOf(w, 'a', 'net'), nsOf(w, 'b', 'net')];
+    const { r, w, a, b } = twoTasksInNets();
     unshare(r, 'a', ['net']); // A dies
     fireNetns(r); // run 1 takes [A]
     fireNetns(r); // unregister
