@@ -6,11 +6,11 @@ import { intervalTiming } from '../engine/choice.ts';
 import type { EngineCtx } from '../engine/ctx.ts';
 import type { Interval } from '../engine/interval.ts';
 import { beginOp, copyOpState, endOp, fillOp, newOpState, type ExecStep, type OpState } from '../engine/ops.ts';
-import { createWorld, type NsNode, type World } from '../engine/world.ts';
+import { createWorld, type World } from '../engine/world.ts';
 import type { Trace, TraceStep } from '../trace/format.ts';
 import { candidateKey, hull, type Candidate } from './candidate.ts';
 import { expand, mayRunWithin, TooManyStates, type KernelActivity } from './expand.ts';
-import { describeSeen, match } from './match.ts';
+import { describeRefs, describeSeen, describeSeenRefs, match, refsMatch } from './match.ts';
 import { reaperObservations } from './reaperEvents.ts';
 import { relaxLatencies } from './strictness.ts';
 import type { Verdict } from './verdict.ts';
@@ -65,33 +65,59 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   let done = 0;
   const base = () => ({ steps: done, maxCandidates: maxCands, complete: trace.complete, notes });
 
-  for (const rec of trace.steps) {
-    if (rec.op === 'sleep') {
-      done++;
-      continue;
-    }
-    const step = execStepOf(rec);
-    const window: Interval = { lo: rec.t0 - origin, hi: rec.t1 - origin };
-    let work: Work[];
-    try {
-      work = runStep(cands, step, rec, window, ctx, kernel, bound);
-    } catch (e) {
-      if (!(e instanceof TooManyStates)) throw e;
-      return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: e.message };
-    }
-    const survivors: Candidate[] = [];
-    const allowed = new Set<string>();
-    for (const { c, st } of work) {
-      const m = match(c, rec, st, step);
-      if (m.ok) survivors.push(m.c);
-      else allowed.add(m.predicted);
-    }
-    if (survivors.length === 0) {
-      const pending = kernel.events.find((e) => e.t <= window.hi && cands.every((c) => c.ev <= kernel.events.indexOf(e)));
-      if (allowed.size === 0 && pending) {
-        allowed.add(`nothing: no model state explains cleanup_net ${pending.step} at ${(pending.t / 1e6).toFixed(3)} ms`);
+  const initial = new Map<NsType, number>(trace.header.initial.map((o) => [o.type, o.inode]));
+  const steps = trace.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const rec = steps[i] as TraceStep;
+    let survivors: Candidate[];
+    if (rec.op === 'sleep') survivors = cands;
+    else {
+      const step = execStepOf(rec);
+      const window: Interval = { lo: rec.t0 - origin, hi: rec.t1 - origin };
+      let work: Work[];
+      try {
+        work = runStep(cands, step, rec, window, ctx, kernel, bound);
+      } catch (e) {
+        if (!(e instanceof TooManyStates)) throw e;
+        return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: e.message };
       }
-      return { ...base(), outcome: 'rejected', admitted: false, step: rec, allowed: [...allowed].sort(), seen: describeSeen(rec) };
+      survivors = [];
+      const allowed = new Set<string>();
+      for (const { c, st } of work) {
+        const m = match(c, rec, st, step, initial);
+        if (m.ok) survivors.push(m.c);
+        else allowed.add(m.predicted);
+      }
+      if (survivors.length === 0) {
+        const pending = kernel.events.find((e) => e.t <= window.hi && cands.every((c) => c.ev <= kernel.events.indexOf(e)));
+        if (allowed.size === 0 && pending) {
+          allowed.add(`nothing: no model state explains cleanup_net ${pending.step} at ${(pending.t / 1e6).toFixed(3)} ms`);
+        }
+        return { ...base(), outcome: 'rejected', admitted: false, step: rec, allowed: [...allowed].sort(), seen: describeSeen(rec) };
+      }
+    }
+    // The probe checks references right after the step, before the next one: kernel work may
+    // have run by then (a dying netns's final step puts its owner user namespace).
+    if (rec.refs.length > 0) {
+      const next = steps[i + 1];
+      const window: Interval = { lo: rec.t1 - origin, hi: next ? next.t0 - origin : Infinity };
+      const held: Candidate[] = [];
+      const allowed = new Set<string>();
+      try {
+        for (const c of merge(survivors)) {
+          for (const e of expand(c, window, ctx, kernel, bound)) {
+            if (refsMatch(e, rec)) held.push(e);
+            else allowed.add(describeRefs(e, rec));
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof TooManyStates)) throw e;
+        return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: e.message };
+      }
+      if (held.length === 0) {
+        return { ...base(), outcome: 'rejected', admitted: false, step: rec, allowed: [...allowed].sort(), seen: describeSeenRefs(rec) };
+      }
+      survivors = held;
     }
     cands = merge(survivors);
     if (cands.length > bound) {
@@ -164,9 +190,7 @@ function observedProc(rec: TraceStep): Set<number> | null {
 /** The entry just registered is one the trace saw (when the anchor is known). */
 function lastFillFits(c: Candidate, st: OpState, seen: Set<number>): boolean {
   if (c.anchor === null || st.created.net === undefined) return true;
-  const n = c.world.ns[st.created.net] as NsNode;
-  const last = n.devInodes.length > 0 ? n.devInodes[n.devInodes.length - 1] : n.procRuns[n.procRuns.length - 1];
-  return last === undefined || seen.has(last + c.anchor);
+  return st.last < 0 || seen.has(st.last + c.anchor);
 }
 
 function dedupe(work: Work[]): Work[] {

@@ -15,7 +15,7 @@ export type Match = { ok: true; c: Candidate } | { ok: false; predicted: string 
  *
  * @internal
  */
-export function match(c: Candidate, rec: TraceStep, st: OpState, step: ExecStep): Match {
+export function match(c: Candidate, rec: TraceStep, st: OpState, step: ExecStep, initial: ReadonlyMap<NsType, number>): Match {
   const w = c.world;
   const predicted = (extra = ''): Match => ({ ok: false, predicted: describePredicted(c, st, step) + extra });
   if ((st.errno ?? null) !== (rec.errno ?? null)) return predicted();
@@ -26,7 +26,11 @@ export function match(c: Candidate, rec: TraceStep, st: OpState, step: ExecStep)
     if (!o) continue; // not observed (capability missing)
     const n = nsOfTask(w, step.task, type);
     if (!n) return predicted();
-    if (!n.initial) {
+    if (n.initial) {
+      // A namespace keeps its inode number for life (ns_common_init sets it once).
+      const seen = initial.get(type);
+      if (seen !== undefined && seen !== o.inode) return predicted(` (the initial ${type} namespace is ${seen})`);
+    } else {
       if (anchor === null) anchor = o.inode - n.inode;
       else if (n.inode + anchor !== o.inode) return predicted();
       if (o.proc && !sameNumbers(procNumbers(n), o.proc, anchor)) return predicted(' (/proc/net entries elsewhere)');
@@ -40,13 +44,23 @@ export function match(c: Candidate, rec: TraceStep, st: OpState, step: ExecStep)
       } else if (bound !== o.id) return predicted();
     }
   }
-  for (const r of rec.refs) {
-    const idx = Object.entries(ids).find(([, v]) => v === r.id)?.[0];
-    if (idx === undefined) continue;
-    const n = w.ns[Number(idx)];
-    if (!n || n.refs > 0 !== r.held) return predicted();
-  }
   return { ok: true, c: { ...c, anchor, ids } };
+}
+
+/**
+ * Whether every namespace the trace probed right after a step has references exactly when the
+ * candidate says so (held ⇔ refs > 0: the file handle decodes while the refcount is not zero).
+ *
+ * @internal
+ */
+export function refsMatch(c: Candidate, rec: TraceStep): boolean {
+  for (const r of rec.refs) {
+    const idx = Object.entries(c.ids).find(([, v]) => v === r.id)?.[0];
+    if (idx === undefined) continue;
+    const n = c.world.ns[Number(idx)];
+    if (!n || n.refs > 0 !== r.held) return false;
+  }
+  return true;
 }
 
 /** The namespace types a step shows after it ran. @internal */
@@ -79,16 +93,24 @@ function describePredicted(c: Candidate, st: OpState, step: ExecStep): string {
     if (n.initial) return `${type}: initial`;
     return `${type} inode ${c.anchor === null ? `(model ${n.inode})` : n.inode + c.anchor}`;
   });
+  return `ok, ${parts.join(', ')}`;
+}
+
+/** The candidate's held/released for the namespaces a trace step probed. @internal */
+export function describeRefs(c: Candidate, rec: TraceStep): string {
   const refs = Object.entries(c.ids)
-    .filter(([i]) => !c.world.ns[Number(i)]?.initial && c.world.ns[Number(i)]?.state !== 'freed')
+    .filter(([, id]) => rec.refs.some((r) => r.id === id))
     .map(([i, id]) => `${id}:${(c.world.ns[Number(i)]?.refs ?? 0) > 0 ? 'held' : 'released'}`);
-  return `ok, ${parts.join(', ')}${refs.length > 0 ? `; refs ${refs.join(' ')}` : ''}`;
+  return `refs ${refs.join(' ')}`;
 }
 
 /** What a trace step shows, in the same words. @internal */
 export function describeSeen(rec: TraceStep): string {
   if (rec.errno !== null) return `errno ${rec.errno}`;
-  const ns = rec.ns.map((o: NsObservation) => `${o.type} inode ${o.inode} id ${o.id ?? '-'}`).join(', ');
-  const refs = rec.refs.map((r) => `${r.id}:${r.held ? 'held' : 'released'}`).join(' ');
-  return `ok, ${ns}${refs ? `; refs ${refs}` : ''}`;
+  return `ok, ${rec.ns.map((o: NsObservation) => `${o.type} inode ${o.inode} id ${o.id ?? '-'}`).join(', ')}`;
+}
+
+/** The held/released a trace step shows. @internal */
+export function describeSeenRefs(rec: TraceStep): string {
+  return `refs ${rec.refs.map((r) => `${r.id}:${r.held ? 'held' : 'released'}`).join(' ')}`;
 }

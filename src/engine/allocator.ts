@@ -65,6 +65,26 @@ function pushRun(out: number[], lo: number, hi: number): void {
   else out.push(lo, hi);
 }
 
+/**
+ * Adds the run `lo..hi` to a set kept as ascending, merged `[first, last]` runs (a namespace's
+ * /proc/net entries: which numbers it holds matters, not the order it took them in).
+ *
+ * @internal
+ */
+export function addRun(runs: number[], lo: number, hi: number): void {
+  let i = runs.length;
+  // Usually appended at the end: find the first run that does not lie wholly below lo - 1.
+  while (i > 0 && (runs[i - 1] as number) >= lo - 1) i -= 2;
+  if (i < runs.length && (runs[i] as number) <= hi + 1) {
+    runs[i] = Math.min(runs[i] as number, lo);
+    runs[i + 1] = Math.max(runs[i + 1] as number, hi);
+    while (i + 2 < runs.length && (runs[i + 2] as number) <= (runs[i + 1] as number) + 1) {
+      runs[i + 1] = Math.max(runs[i + 1] as number, runs[i + 3] as number);
+      runs.splice(i + 2, 2);
+    }
+  } else runs.splice(i, 0, lo, hi);
+}
+
 /** Gives one number back. @internal */
 export function freeInode(a: InodeAllocator, inode: number): void {
   freeInodes(a, inode, inode);

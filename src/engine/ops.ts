@@ -1,6 +1,6 @@
 import type { NsType } from '../../model/nsType.ts';
 import type { Step } from '../scenario/ast.ts';
-import { allocInode, allocInodes } from './allocator.ts';
+import { addRun, allocInode, allocInodes } from './allocator.ts';
 import type { EngineCtx } from './ctx.ts';
 import { chargeUcount, getNs, putNs, rulesOf } from './refs.ts';
 import type { NsNode, TaskNode, World } from './world.ts';
@@ -25,16 +25,18 @@ export interface OpState {
   created: Partial<Record<NsType, number>>;
   /** /proc/net entries still to register for `created.net`. */
   fill: number;
+  /** The number the last registered entry got (-1: none yet). */
+  last: number;
 }
 
 /** A fresh scratch state. @internal */
 export function newOpState(): OpState {
-  return { errno: null, created: {}, fill: 0 };
+  return { errno: null, created: {}, fill: 0, last: -1 };
 }
 
 /** Copies a scratch state (the checker forks it with the world). @internal */
 export function copyOpState(st: OpState): OpState {
-  return { errno: st.errno, created: { ...st.created }, fill: st.fill };
+  return { errno: st.errno, created: { ...st.created }, fill: st.fill, last: st.last };
 }
 
 /** The start of `step`. @internal */
@@ -56,11 +58,14 @@ export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): vo
   const dev = Math.min(ctx.profile.inodes.netDeviceProcEntries, ctx.profile.inodes.netProcEntries);
   const plain = Math.min(count, st.fill - dev);
   if (plain > 0) {
-    allocInodes(w.inodes, plain, n.procRuns);
+    const taken: number[] = [];
+    allocInodes(w.inodes, plain, taken);
+    for (let i = 0; i < taken.length; i += 2) addRun(n.procRuns, taken[i] as number, taken[i + 1] as number);
+    st.last = taken[taken.length - 1] as number;
     st.fill -= plain;
     count -= plain;
   }
-  for (; count > 0 && st.fill > 0; count--, st.fill--) n.devInodes.push(allocInode(w.inodes));
+  for (; count > 0 && st.fill > 0; count--, st.fill--) n.devInodes.push((st.last = allocInode(w.inodes)));
 }
 
 /** The end of `step`. @internal */
