@@ -1,0 +1,45 @@
+/**
+ * nslife — when does the Linux kernel really destroy a namespace?
+ *
+ * The public API: the scenario language (parser and builder), the model (kernel profiles, the
+ * engine and its immer history), the trace format, and the checker. Everything else is internal.
+ *
+ * @packageDocumentation
+ */
+
+// Scenario language
+export type { Expectation, Outcome, Scenario, SourcePos, Step } from './scenario/ast.ts';
+export { parseScenario } from './scenario/parse.ts';
+export { formatScenario } from './scenario/format.ts';
+export { parseDuration, formatDuration } from './scenario/duration.ts';
+export {
+  scenario,
+  unshare,
+  read,
+  held,
+  released,
+  sameInode,
+  otherInode,
+  sameNs,
+  otherNs,
+  ScenarioBuilder,
+} from './scenario/builder.ts';
+export { InputError } from './errors/inputError.ts';
+
+// Model
+export { NS_TYPES, type NsType } from '../model/nsType.ts';
+export type { KernelProfile } from '../model/profile.ts';
+export { PROFILES, DEFAULT_PROFILE, profileForRelease } from '../model/profiles/index.ts';
+export { NS_RULES, type NsRules } from '../model/rules/table.ts';
+export { simulate, type ModelRun, type SimulateOptions, type Snapshot } from './engine/simulate.ts';
+export { createEngine, type Engine, type EngineOptions } from './engine/engine.ts';
+export type { World, NsNode, TaskNode } from './engine/world.ts';
+export type { Effect } from './engine/effects.ts';
+
+// Traces and checking
+export type { Trace, TraceHeader, TraceStep, TraceEvent, TraceEnd, NsObservation } from './trace/format.ts';
+export { parseTrace } from './trace/read.ts';
+export { formatTrace } from './trace/write.ts';
+export { evaluateExpectations, type ExpectationResult } from './trace/expectations.ts';
+export { checkTrace, type CheckOptions, type Strictness } from './checker/check.ts';
+export type { Verdict } from './checker/verdict.ts';
