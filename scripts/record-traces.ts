@@ -1,11 +1,13 @@
 /**
  * Records live kernel traces into test/fixtures/traces/<name>-<variant>-<k>.jsonl with the
- * native probe: `npm run traces:record -- [--runs N] [--no-tracefs] [--no-proc-net]` (build the
- * probe first: `npm run build:probe`). Each group of variants has its own number of runs;
- * `--runs N` sets them all. The order is fixed (group, variant, run), runs are serialised by the
- * probe itself, and each one ends after the namespaces it made are freed, so runs do not
- * disturb each other. Other live work on the machine does (anything that creates namespaces or
- * /proc entries, and CPU load changes the reaper timing): record on a quiet machine.
+ * native probe: `npm run traces:record -- [--runs N] [--only FILE,...] [--no-tracefs]
+ * [--no-proc-net]` (build the probe first: `npm run build:probe`). Each group of variants has its
+ * own number of runs; `--runs N` sets them all. The order is fixed (group, variant, run), runs
+ * are serialised by the probe itself, and each one ends after the namespaces it made are freed,
+ * so runs do not disturb each other. Other live work on the machine does (anything that creates
+ * namespaces or /proc entries, and CPU load changes the reaper timing): record on a quiet
+ * machine, and re-record a run that was disturbed with `--only seed-500ms-3` (names without
+ * `.jsonl`).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -54,6 +56,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string' },
+      only: { type: 'string' },
       'no-tracefs': { type: 'boolean' },
       'no-proc-net': { type: 'boolean' },
     },
@@ -61,6 +64,21 @@ async function main(): Promise<number> {
   const runsOverride = values.runs === undefined ? undefined : Number(values.runs);
   if (runsOverride !== undefined && (!Number.isSafeInteger(runsOverride) || runsOverride < 1 || runsOverride > 100)) {
     process.stderr.write(`record-traces: --runs: expected a whole number in 1..100, found "${values.runs}"\n`);
+    return 2;
+  }
+  const only = values.only === undefined ? undefined : new Set(values.only.split(',').filter((n) => n !== ''));
+  const all = new Set(
+    RECORDINGS.flatMap((r) =>
+      r.variants.flatMap((v) =>
+        Array.from({ length: runsOverride ?? r.runs }, (_, i) => `${r.name}-${v.label}-${i + 1}`),
+      ),
+    ),
+  );
+  const unknown = [...(only ?? [])].filter((n) => !all.has(n));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `record-traces: --only: expected recording names such as seed-500ms-1, found "${unknown[0]}"\n`,
+    );
     return 2;
   }
   const avail = probeAvailable();
@@ -76,6 +94,7 @@ async function main(): Promise<number> {
     for (const { label, params } of recording.variants) {
       const scenario = parseScenario(text, recording.file, params);
       for (let k = 1; k <= runs; k++) {
+        if (only !== undefined && !only.has(`${recording.name}-${label}-${k}`)) continue;
         const file = join(dir, `${recording.name}-${label}-${k}.jsonl`);
         const trace = parseTrace(
           await runProbe(scenario, {
