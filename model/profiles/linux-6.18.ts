@@ -40,7 +40,7 @@ export const linux618: KernelProfile = {
   // number itself only at the end (never reused within 21 ms).
   latency: {
     netnsStart: range(0, 1),
-    netnsUnregister: range(0.02, 1),
+    netnsUnregister: range(0.02, 10),
     netnsExit: range(9, 21),
     netnsFinal: range(12, 30),
     userFree: range(0.5, 100), // not calibrated yet: no user namespace dies in v0 scenarios

@@ -16,6 +16,8 @@ export interface Candidate {
   readonly tMin: number;
   /** Index of the next kernel reaper event of the trace not yet explained. */
   readonly ev: number;
+  /** cleanup_net runs seen by tracefs that held none of the trace's namespaces. */
+  readonly foreign: number;
 }
 
 /**

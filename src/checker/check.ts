@@ -60,7 +60,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
 
   const ids: Record<number, number> = {};
   for (const o of trace.header.initial) if (o.id !== null) ids[NS_TYPES.indexOf(o.type)] = o.id;
-  let cands: Candidate[] = [{ world: createWorld(profile, tasks), anchor: null, ids, tMin: 0, ev: 0 }];
+  let cands: Candidate[] = [{ world: createWorld(profile, tasks), anchor: null, ids, tMin: 0, ev: 0, foreign: 0 }];
   let maxCands = 1;
   let done = 0;
   const base = () => ({ steps: done, maxCandidates: maxCands, complete: trace.complete, notes });
@@ -135,6 +135,8 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   } catch (e) {
     if (!(e instanceof TooManyStates)) throw e;
   }
+  const foreign = Math.min(...cands.map((c) => c.foreign));
+  if (foreign > 0) notes.push(`${foreign} cleanup_net run(s) held none of the trace's namespaces (another netns on the machine)`);
   const tail = kernel.events.length - explained;
   if (tail > 0) notes.push(`${tail} cleanup_net event(s) after the last step not explained by the scenario (probe teardown)`);
   return { ...base(), outcome: 'admitted', admitted: true };

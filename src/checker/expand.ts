@@ -1,7 +1,7 @@
 import { produce } from 'immer';
 import type { EngineCtx } from '../engine/ctx.ts';
 import type { Interval } from '../engine/interval.ts';
-import { enabledInternal, fireInternal, netReaperOf, type InternalTransition } from '../engine/reapers.ts';
+import { enabledInternal, fireInternal, netReaperOf, startForeignRun, type InternalTransition } from '../engine/reapers.ts';
 import type { World } from '../engine/world.ts';
 import { candidateKey, type Candidate } from './candidate.ts';
 import type { ReaperObservation } from './reaperEvents.ts';
@@ -43,6 +43,13 @@ export function expand(c: Candidate, window: Interval, ctx: EngineCtx, k: Kernel
     // until the window opens, and no observed event may lie before it.
     if (enabled.every((t) => t.due.hi >= window.lo) && (!next || next.t >= window.lo)) out.push(notBefore(cur, window.lo));
     const horizon = Math.min(window.hi, next ? next.t : Infinity);
+    // tracefs saw cleanup_net start while the model's worker has nothing queued: a run for
+    // another netns on the machine (its batch holds none of ours).
+    if (next && next.step === 'start' && next.t <= window.hi && next.t >= cur.tMin && cur.world.netns.state === 'idle') {
+      ctx.at = { lo: next.t, hi: next.t };
+      const world = produce(cur.world, (d: World) => startForeignRun(d, ctx));
+      stack.push({ ...cur, world, tMin: next.t, ev: cur.ev + 1, foreign: cur.foreign + 1 });
+    }
     for (const t of enabled) {
       const step = stepOf(cur.world, t, ctx);
       if (step !== null && k.observed.has(step)) {
@@ -61,6 +68,7 @@ export function expand(c: Candidate, window: Interval, ctx: EngineCtx, k: Kernel
 }
 
 function fire(c: Candidate, key: string, at: Interval, ctx: EngineCtx, ev: number): Candidate {
+  // (a foreign run's steps fire like any other: its batch is empty)
   ctx.at = at;
   const world = produce(c.world, (d: World) => fireInternal(d, key, ctx));
   return { ...c, world, tMin: at.lo, ev };

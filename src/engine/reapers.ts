@@ -72,6 +72,23 @@ export function applyRelease(w: World, n: NsNode, r: Release, ctx: EngineCtx, fr
 }
 
 /**
+ * A `cleanup_net` run for namespaces the model does not know (another netns on the machine died):
+ * the worker runs with none of the model's namespaces in its batch. Nets put meanwhile wait for
+ * the next run, as for any run (`__put_net` requeues the work). Only the checker uses it, when
+ * tracefs shows a run the model's own worker cannot be doing.
+ *
+ * @internal
+ */
+export function startForeignRun(w: World, ctx: EngineCtx): void {
+  if (w.netns.state !== 'idle') throw new Error('a foreign cleanup_net run needs an idle worker');
+  const steps = netReaperOf(ctx.profile).steps;
+  w.netns.state = 'running';
+  w.netns.batch = [];
+  w.netns.step = 1;
+  w.netns.due = ctx.timing.due(ctx.at, ctx.profile.latency[steps[1]?.latency ?? 'netnsStart']);
+}
+
+/**
  * Fires the internal transition `key` within the window `ctx.at`.
  *
  * @internal

@@ -24,11 +24,13 @@ export interface ExpectationResult {
 export function evaluateExpectations(scenario: Scenario, trace: Trace): ExpectationResult[] {
   const byIndex = new Map<number, TraceStep>(trace.steps.map((s) => [s.index, s]));
   const bound = new Map<string, NsObservation | null>();
-  let lastRecord: TraceStep | undefined;
+  // Latest held/released per id: a trace lists a namespace until it is first seen released
+  // (it never gets a reference back), so the last word on it stands.
+  const held = new Map<number, boolean>();
   const out: ExpectationResult[] = [];
   scenario.steps.forEach((step, index) => {
     const rec = byIndex.get(index);
-    if (rec) lastRecord = rec;
+    if (rec) for (const r of rec.refs) held.set(r.id, r.held);
     if (step.kind === 'read' && step.as !== undefined)
       bound.set(step.as, rec?.ns.find((o) => o.type === step.nsType) ?? null);
     if (step.kind === 'unshare' && step.expect !== undefined) {
@@ -40,7 +42,7 @@ export function evaluateExpectations(scenario: Scenario, trace: Trace): Expectat
         out.push({ pos: step.pos, text, status: rec.errno === want ? 'pass' : 'fail', detail: `got ${got}` });
       }
     }
-    if (step.kind === 'expect') out.push(evaluate(step.check, step.pos, bound, lastRecord));
+    if (step.kind === 'expect') out.push(evaluate(step.check, step.pos, bound, held));
   });
   return out;
 }
@@ -49,7 +51,7 @@ function evaluate(
   check: Expectation,
   pos: SourcePos,
   bound: Map<string, NsObservation | null>,
-  last: TraceStep | undefined,
+  held: ReadonlyMap<number, boolean>,
 ): ExpectationResult {
   const text = 'name' in check ? `expect ${check.name} ${check.kind}` : `expect ${check.kind} ${check.a} ${check.b}`;
   const unknown = (detail: string): ExpectationResult => ({ pos, text, status: 'unknown', detail });
@@ -62,9 +64,9 @@ function evaluate(
   if ('name' in check) {
     const o = bound.get(check.name);
     if (!o || o.id === null) return unknown(`${check.name} was not observed with an id`);
-    const r = last?.refs.find((x) => x.id === o.id);
-    if (!r) return unknown(`no reference probe of ${check.name} before this line`);
-    return verdict(r.held === (check.kind === 'held'), `${check.name} (id ${o.id}) is ${r.held ? 'held' : 'released'}`);
+    const h = held.get(o.id);
+    if (h === undefined) return unknown(`no reference probe of ${check.name} before this line`);
+    return verdict(h === (check.kind === 'held'), `${check.name} (id ${o.id}) is ${h ? 'held' : 'released'}`);
   }
   const a = bound.get(check.a);
   const b = bound.get(check.b);
