@@ -53,7 +53,9 @@ export function worldKey(w: World): string {
   for (const t of w.tasks) parts.push(`${t.ns.user},${t.ns.net}`);
   for (const n of w.ns) {
     if (n.state === 'freed' || n.initial) continue;
-    parts.push(`${n.id}:${n.refs}${n.state[0]}${n.reaperStep}n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}c${n.chargedTo}`);
+    parts.push(
+      `${n.id}:${n.refs}${n.state[0]}${n.reaperStep}n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}c${n.chargedTo}`,
+    );
   }
   const q = w.netns;
   parts.push(`N${q.state}${q.step}${q.requeued ? 'r' : ''}[${q.cleanupList.join(',')}][${q.batch.join(',')}]`);

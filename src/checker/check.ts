@@ -89,11 +89,22 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
         else allowed.add(m.predicted);
       }
       if (survivors.length === 0) {
-        const pending = kernel.events.find((e) => e.t <= window.hi && cands.every((c) => c.ev <= kernel.events.indexOf(e)));
+        const pending = kernel.events.find(
+          (e) => e.t <= window.hi && cands.every((c) => c.ev <= kernel.events.indexOf(e)),
+        );
         if (allowed.size === 0 && pending) {
-          allowed.add(`nothing: no model state explains cleanup_net ${pending.step} at ${(pending.t / 1e6).toFixed(3)} ms`);
+          allowed.add(
+            `nothing: no model state explains cleanup_net ${pending.step} at ${(pending.t / 1e6).toFixed(3)} ms`,
+          );
         }
-        return { ...base(), outcome: 'rejected', admitted: false, step: rec, allowed: [...allowed].sort(), seen: describeSeen(rec) };
+        return {
+          ...base(),
+          outcome: 'rejected',
+          admitted: false,
+          step: rec,
+          allowed: [...allowed].sort(),
+          seen: describeSeen(rec),
+        };
       }
     }
     // The probe checks references right after the step, before the next one: kernel work may
@@ -115,13 +126,26 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
         return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: e.message };
       }
       if (held.length === 0) {
-        return { ...base(), outcome: 'rejected', admitted: false, step: rec, allowed: [...allowed].sort(), seen: describeSeenRefs(rec) };
+        return {
+          ...base(),
+          outcome: 'rejected',
+          admitted: false,
+          step: rec,
+          allowed: [...allowed].sort(),
+          seen: describeSeenRefs(rec),
+        };
       }
       survivors = held;
     }
     cands = merge(survivors);
     if (cands.length > bound) {
-      return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: `more than ${bound} candidate states` };
+      return {
+        ...base(),
+        outcome: 'undecided',
+        admitted: false,
+        step: rec,
+        reason: `more than ${bound} candidate states`,
+      };
     }
     maxCands = Math.max(maxCands, cands.length);
     done++;
@@ -131,19 +155,30 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   const lastT = trace.steps.length > 0 ? (trace.steps[trace.steps.length - 1] as TraceStep).t1 - origin : 0;
   let explained = 0;
   try {
-    for (const c of cands) for (const e of expand(c, { lo: lastT, hi: Infinity }, ctx, kernel, bound)) explained = Math.max(explained, e.ev);
+    for (const c of cands)
+      for (const e of expand(c, { lo: lastT, hi: Infinity }, ctx, kernel, bound)) explained = Math.max(explained, e.ev);
   } catch (e) {
     if (!(e instanceof TooManyStates)) throw e;
   }
   const foreign = Math.min(...cands.map((c) => c.foreign));
-  if (foreign > 0) notes.push(`${foreign} cleanup_net run(s) held none of the trace's namespaces (another netns on the machine)`);
+  if (foreign > 0)
+    notes.push(`${foreign} cleanup_net run(s) held none of the trace's namespaces (another netns on the machine)`);
   const tail = kernel.events.length - explained;
-  if (tail > 0) notes.push(`${tail} cleanup_net event(s) after the last step not explained by the scenario (probe teardown)`);
+  if (tail > 0)
+    notes.push(`${tail} cleanup_net event(s) after the last step not explained by the scenario (probe teardown)`);
   return { ...base(), outcome: 'admitted', admitted: true };
 }
 
 /** Runs one step on every candidate: begin, /proc/net entries, end, with kernel work in between. */
-function runStep(cands: Candidate[], step: ExecStep, rec: TraceStep, window: Interval, ctx: EngineCtx, k: KernelActivity, bound: number): Work[] {
+function runStep(
+  cands: Candidate[],
+  step: ExecStep,
+  rec: TraceStep,
+  window: Interval,
+  ctx: EngineCtx,
+  k: KernelActivity,
+  bound: number,
+): Work[] {
   let work: Work[] = cands.map((c) => ({ c, st: newOpState() }));
   const advance = (apply: (d: World, st: OpState) => void): void => {
     const next: Work[] = [];
@@ -171,7 +206,10 @@ function runStep(cands: Candidate[], step: ExecStep, rec: TraceStep, window: Int
       if (x.st.fill === 0) settled.push(x);
       else if (!mayRunWithin(x.c.world, window)) {
         const st2 = copyOpState(x.st);
-        settled.push({ c: { ...x.c, world: produce(x.c.world, (d: World) => fillOp(d, st2, st2.fill, ctx)) }, st: st2 });
+        settled.push({
+          c: { ...x.c, world: produce(x.c.world, (d: World) => fillOp(d, st2, st2.fill, ctx)) },
+          st: st2,
+        });
       } else active.push(x);
     }
     if (active.length === 0) break;

@@ -1,7 +1,13 @@
 import { produce } from 'immer';
 import type { EngineCtx } from '../engine/ctx.ts';
 import type { Interval } from '../engine/interval.ts';
-import { enabledInternal, fireInternal, netReaperOf, startForeignRun, type InternalTransition } from '../engine/reapers.ts';
+import {
+  enabledInternal,
+  fireInternal,
+  netReaperOf,
+  startForeignRun,
+  type InternalTransition,
+} from '../engine/reapers.ts';
 import type { World } from '../engine/world.ts';
 import { candidateKey, type Candidate } from './candidate.ts';
 import type { ReaperObservation } from './reaperEvents.ts';
@@ -41,11 +47,18 @@ export function expand(c: Candidate, window: Interval, ctx: EngineCtx, k: Kernel
     const next = k.events[cur.ev];
     // Stopping here means nothing else runs before the point: pending work must be able to wait
     // until the window opens, and no observed event may lie before it.
-    if (enabled.every((t) => t.due.hi >= window.lo) && (!next || next.t >= window.lo)) out.push(notBefore(cur, window.lo));
+    if (enabled.every((t) => t.due.hi >= window.lo) && (!next || next.t >= window.lo))
+      out.push(notBefore(cur, window.lo));
     const horizon = Math.min(window.hi, next ? next.t : Infinity);
     // tracefs saw cleanup_net start while the model's worker has nothing queued: a run for
     // another netns on the machine (its batch holds none of ours).
-    if (next && next.step === 'start' && next.t <= window.hi && next.t >= cur.tMin && cur.world.netns.state === 'idle') {
+    if (
+      next &&
+      next.step === 'start' &&
+      next.t <= window.hi &&
+      next.t >= cur.tMin &&
+      cur.world.netns.state === 'idle'
+    ) {
       ctx.at = { lo: next.t, hi: next.t };
       const world = produce(cur.world, (d: World) => startForeignRun(d, ctx));
       stack.push({ ...cur, world, tMin: next.t, ev: cur.ev + 1, foreign: cur.foreign + 1 });

@@ -15,7 +15,13 @@ export type Match = { ok: true; c: Candidate } | { ok: false; predicted: string 
  *
  * @internal
  */
-export function match(c: Candidate, rec: TraceStep, st: OpState, step: ExecStep, initial: ReadonlyMap<NsType, number>): Match {
+export function match(
+  c: Candidate,
+  rec: TraceStep,
+  st: OpState,
+  step: ExecStep,
+  initial: ReadonlyMap<NsType, number>,
+): Match {
   const w = c.world;
   const predicted = (extra = ''): Match => ({ ok: false, predicted: describePredicted(c, st, step) + extra });
   if ((st.errno ?? null) !== (rec.errno ?? null)) return predicted();

@@ -22,7 +22,10 @@ export interface ReaperObservation {
  *
  * @internal
  */
-export function reaperObservations(trace: Trace, origin: number): { events: ReaperObservation[]; observed: Set<string> } {
+export function reaperObservations(
+  trace: Trace,
+  origin: number,
+): { events: ReaperObservation[]; observed: Set<string> } {
   const events: ReaperObservation[] = [];
   for (const e of trace.events) {
     let step: string | null = null;

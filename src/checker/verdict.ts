@@ -30,4 +30,9 @@ export type Verdict =
       /** What the trace shows there. */
       readonly seen: string;
     })
-  | (VerdictBase & { readonly outcome: 'undecided'; readonly admitted: false; readonly step: TraceStep; readonly reason: string });
+  | (VerdictBase & {
+      readonly outcome: 'undecided';
+      readonly admitted: false;
+      readonly step: TraceStep;
+      readonly reason: string;
+    });

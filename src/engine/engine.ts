@@ -115,7 +115,7 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
       // transition are taken in one go.
       const entries = st.fill;
       const at = (j: number): number => t0 + Math.floor((j * (t1 - t0)) / (entries + 1));
-      for (let j = 1; st.fill > 0; ) {
+      for (let j = 1; st.fill > 0;) {
         const due = nextDue(w);
         let k = 0;
         while (j + k <= entries && at(j + k) < due) k++;

@@ -25,8 +25,20 @@ export type Outcome = 'ok' | `E${string}`;
  * @public
  */
 export type Step =
-  | { readonly kind: 'unshare'; readonly task: string; readonly types: readonly NsType[]; readonly expect?: Outcome; readonly pos: SourcePos }
-  | { readonly kind: 'read'; readonly task: string; readonly nsType: NsType; readonly as?: string; readonly pos: SourcePos }
+  | {
+      readonly kind: 'unshare';
+      readonly task: string;
+      readonly types: readonly NsType[];
+      readonly expect?: Outcome;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: 'read';
+      readonly task: string;
+      readonly nsType: NsType;
+      readonly as?: string;
+      readonly pos: SourcePos;
+    }
   | { readonly kind: 'sleep'; readonly ns: number; readonly pos: SourcePos }
   | { readonly kind: 'expect'; readonly check: Expectation; readonly pos: SourcePos };
 
