@@ -44,16 +44,13 @@ type Mutation =
 function mutationsOf(t: Trace): Mutation[] {
   const out: Mutation[] = [];
   const seen = new Set<number>();
-  // Initial namespaces are left out: checkTrace does not compare their inodes (an it.fails test below).
-  const initial = new Set(t.header.initial.map((o) => o.id));
   t.steps.forEach((s, step) => {
     s.ns.forEach((o, obs) => {
-      if (o.id === null || initial.has(o.id)) return;
+      if (o.id === null) return;
       if (seen.has(o.id)) out.push({ kind: 'inode', step, obs });
       seen.add(o.id);
     });
-    // Sleep records are left out: checkTrace does not look at them (the it.fails test below).
-    if (s.op !== 'sleep') s.refs.forEach((_, ref) => out.push({ kind: 'held', step, ref }));
+    s.refs.forEach((_, ref) => out.push({ kind: 'held', step, ref }));
     if (s.op !== 'sleep' && s.errno === null) out.push({ kind: 'errno', step });
   });
   return out;
@@ -75,7 +72,7 @@ function mutate(t: Trace, m: Mutation): Trace {
 
 /**
  * Bound on candidate states in the properties. Above it checkTrace answers `undecided` instead of
- * running for seconds (see the it.fails test on candidate growth below); an undecided verdict is
+ * running for seconds (the regression test on candidate growth below); an undecided verdict is
  * inconclusive, never a pass for a trace that should be rejected.
  */
 const BOUND = 500;
@@ -146,11 +143,10 @@ describe('checkTrace: examples', () => {
     expect(rejection(checkTrace(bad, { profile: linux618, strictness: 'ordering' })).step.index).toBe(3);
   });
 
-  it.fails('BUG (checker): the inode of an initial namespace is not checked against the header', () => {
+  it('checks the inode of an initial namespace against the header (was a bug)', () => {
     // A namespace's inode number never changes (ns_common.inum, set once). The header says which
     // inode the task's initial user namespace has; a later `read user` showing another number
-    // cannot come from any kernel. checkTrace skips inode checks for initial namespaces
-    // (src/checker/check.ts, match(): `if (!n.initial) { ... }`) and only compares their ids.
+    // cannot come from any kernel. checkTrace used to skip inode checks for initial namespaces.
     const s = scenarioOf(['p'], [{ kind: 'read', task: 'p', nsType: 'user' }]);
     const t = simulate(s, { profile: linux618, seed: 1 }).trace;
     expect(t.steps[0]!.ns[0]!.inode).toBe(t.header.initial.find((o) => o.type === 'user')!.inode);
@@ -158,12 +154,11 @@ describe('checkTrace: examples', () => {
     expect(rejection(checkTrace(bad, { profile: linux618, strictness: 'ordering' })).step.index).toBe(0);
   });
 
-  it.fails('BUG (checker): held flags recorded after a sleep are not checked', () => {
+  it('checks held flags recorded after a sleep (was a bug)', () => {
     // Every trace step, sleeps included, reports which earlier-observed namespaces still have
     // references (TraceStep.refs; the probe writes them for sleeps too). A user namespace the
     // task is still in is held by the task's cred (KERNEL-RULES 2.1), so "released" after the
-    // sleep is impossible. checkTrace skips sleep records entirely (src/checker/check.ts:
-    // `if (rec.op === 'sleep') { done++; continue; }`), so it admits this trace.
+    // sleep is impossible. checkTrace used to skip sleep records entirely.
     const s = scenarioOf(
       ['a'],
       [
@@ -177,13 +172,14 @@ describe('checkTrace: examples', () => {
     expect(rejection(checkTrace(bad, { profile: linux618, strictness: 'ordering' })).step.index).toBe(1);
   });
 
-  it.fails('BUG (checker): candidate states explode on a 12-step trace without sleeps', () => {
+  it('keeps candidate states bounded on a 12-step trace without sleeps (was a bug)', () => {
     // Found by the properties above (seed 8). The last `unshare net` runs while three nets from
     // earlier steps are queued or being cleaned up; forking every reaper step between each of the
     // 64 /proc/net registrations of the new netns (engine 9886ecf, checker fdd0ed6) needs 4224
     // candidate states and 11.6 s (ordering; 4.8 s timed) for this model trace on linux-6.18,
     // against DESIGN's "100,000 steps in under 5 s, candidate set bounded". Prefixes of 9 steps
-    // take 3 ms (1 state), 10 steps 211 ms (67). With a bound of 500 it answers `undecided`.
+    // take 3 ms (1 state), 10 steps 211 ms (67). Fixed: model traces record /proc/net numbers and
+    // a netns's entries are kept as a set, so equivalent placements merge.
     const spec = [
       ['a', ['user', 'net']],
       ['b', 'net'],
