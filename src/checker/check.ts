@@ -64,6 +64,18 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   let maxCands = 1;
   let done = 0;
   const base = () => ({ steps: done, maxCandidates: maxCands, complete: trace.complete, notes });
+  const rejected = (step: TraceStep, allowed: Set<string>, seen: string): Verdict => ({
+    ...base(),
+    outcome: 'rejected',
+    admitted: false,
+    step,
+    allowed: [...allowed].sort(),
+    seen,
+  });
+  const undecided = (step: TraceStep, e: unknown): Verdict => {
+    if (!(e instanceof TooManyStates)) throw e;
+    return { ...base(), outcome: 'undecided', admitted: false, step, reason: e.message };
+  };
 
   const initial = new Map<NsType, number>(trace.header.initial.map((o) => [o.type, o.inode]));
   const steps = trace.steps;
@@ -78,8 +90,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       try {
         work = runStep(cands, step, rec, window, ctx, kernel, bound);
       } catch (e) {
-        if (!(e instanceof TooManyStates)) throw e;
-        return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: e.message };
+        return undecided(rec, e);
       }
       survivors = [];
       const allowed = new Set<string>();
@@ -97,14 +108,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
             `nothing: no model state explains cleanup_net ${pending.step} at ${(pending.t / 1e6).toFixed(3)} ms`,
           );
         }
-        return {
-          ...base(),
-          outcome: 'rejected',
-          admitted: false,
-          step: rec,
-          allowed: [...allowed].sort(),
-          seen: describeSeen(rec),
-        };
+        return rejected(rec, allowed, describeSeen(rec));
       }
     }
     // The probe checks references right after the step, before the next one: kernel work may
@@ -122,18 +126,10 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
           }
         }
       } catch (e) {
-        if (!(e instanceof TooManyStates)) throw e;
-        return { ...base(), outcome: 'undecided', admitted: false, step: rec, reason: e.message };
+        return undecided(rec, e);
       }
       if (held.length === 0) {
-        return {
-          ...base(),
-          outcome: 'rejected',
-          admitted: false,
-          step: rec,
-          allowed: [...allowed].sort(),
-          seen: describeSeenRefs(rec),
-        };
+        return rejected(rec, allowed, describeSeenRefs(rec));
       }
       survivors = held;
     }

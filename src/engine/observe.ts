@@ -1,5 +1,6 @@
 import { INIT_INODE, type NsType } from '../../model/nsType.ts';
 import type { NsObservation } from '../trace/format.ts';
+import { addRun } from './allocator.ts';
 import { taskOf } from './ops.ts';
 import type { NsNode, World } from './world.ts';
 
@@ -20,22 +21,8 @@ export function observeNs(w: World, task: string, type: NsType): NsObservation {
 
 /** A netns's /proc/net entry numbers as ascending `[first, last]` runs. @internal */
 export function procRunsOf(n: NsNode): number[] {
-  const runs: number[] = [];
-  const add = (lo: number, hi: number): void => {
-    // insert keeping runs ascending and merged (device entries may sit anywhere)
-    let i = 0;
-    while (i < runs.length && (runs[i + 1] as number) < lo - 1) i += 2;
-    if (i < runs.length && (runs[i] as number) <= hi + 1) {
-      runs[i] = Math.min(runs[i] as number, lo);
-      runs[i + 1] = Math.max(runs[i + 1] as number, hi);
-      while (i + 2 < runs.length && (runs[i + 2] as number) <= (runs[i + 1] as number) + 1) {
-        runs[i + 1] = Math.max(runs[i + 1] as number, runs[i + 3] as number);
-        runs.splice(i + 2, 2);
-      }
-    } else runs.splice(i, 0, lo, hi);
-  };
-  for (let i = 0; i < n.procRuns.length; i += 2) add(n.procRuns[i] as number, n.procRuns[i + 1] as number);
-  for (const d of n.devInodes) add(d, d);
+  const runs = n.procRuns.slice(); // already a sorted set; the device entries may sit anywhere
+  for (const d of n.devInodes) addRun(runs, d, d);
   return runs;
 }
 
