@@ -90,6 +90,14 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       try {
         work = runStep(cands, step, rec, window, ctx, kernel, bound);
       } catch (e) {
+        if (e instanceof NoFit) {
+          const o = rec.ns.find((x) => x.type === 'net');
+          return rejected(
+            rec,
+            new Set([`ok, with ${e.message}`]),
+            `${describeSeen(rec)}; /proc/net ${JSON.stringify(o?.proc ?? [])}`,
+          );
+        }
         return undecided(rec, e);
       }
       survivors = [];
@@ -194,6 +202,7 @@ function runStep(
   // nothing else can run within this step's window); where the trace shows where they went,
   // forks that put one elsewhere are dropped at once.
   const seenProc = observedProc(rec);
+  let noFit: string | null = null; // why the last placement was dropped, if nothing else survives
   const settled: Work[] = [];
   for (;;) {
     // A candidate with no kernel work that could run within the window takes the rest in one go.
@@ -211,12 +220,24 @@ function runStep(
     if (active.length === 0) break;
     work = active;
     advance((d, st) => fillOp(d, st, 1, ctx));
-    if (seenProc) work = work.filter(({ c, st }) => lastFillFits(c, st, seenProc));
+    if (seenProc) {
+      const fits = work.filter(({ c, st }) => lastFillFits(c, st, seenProc));
+      if (fits.length === 0 && work.length > 0) {
+        const entry = ctx.profile.inodes.netProcEntries - (work[0]?.st.fill ?? 0);
+        const took = [...new Set(work.map(({ c, st }) => st.last + (c.anchor ?? 0)))].sort((a, b) => a - b);
+        noFit = `its /proc/net entry ${entry} on inode ${took.join(' or ')}, which the trace does not show`;
+      }
+      work = fits;
+    }
   }
   work = dedupe(settled);
   advance((d, st) => endOp(d, step, st, ctx));
+  if (work.length === 0 && noFit !== null) throw new NoFit(noFit);
   return work;
 }
+
+/** No placement of a netns's /proc/net entries fits what the trace shows. */
+class NoFit extends Error {}
 
 function observedProc(rec: TraceStep): Set<number> | null {
   const o = rec.ns.find((x) => x.type === 'net' && x.proc !== undefined);

@@ -76,7 +76,8 @@ export function touchedTypes(step: ExecStep, st: OpState): readonly NsType[] {
 
 /** The namespace of `type` a task is in. @internal */
 export function nsOfTask(w: World, task: string, type: NsType): NsNode | undefined {
-  const t = w.tasks.find((x) => x.name === task);
+  const i = w.taskIndex[task];
+  const t = i === undefined ? undefined : w.tasks[i];
   return t ? w.ns[t.ns[type]] : undefined;
 }
 

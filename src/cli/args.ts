@@ -11,12 +11,13 @@ export function parseOptions<T extends ParseArgsConfig['options']>(argv: string[
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    const msg = String((e as Error).message).split('\n')[0] ?? '';
+    // node's messages: "Unknown option '--x'. To specify a positional argument ...": the first sentence says it
+    const msg = (String((e as Error).message).split('\n')[0] ?? '').split('. ')[0] ?? '';
     throw new InputError({
       file: `nslife ${command}`,
       field: 'options',
-      expected: `valid options (see nslife ${command} --help)`,
-      found: quote(msg),
+      expected: `the options of nslife ${command} --help`,
+      found: msg,
     });
   }
 }
@@ -33,10 +34,23 @@ export function parseSets(sets: string[] | undefined, command: string): Record<s
   return out;
 }
 
-/** Parses an integer option. @internal */
-export function parseIntOption(value: string | undefined, name: string, command: string): number | undefined {
+/** Parses an integer option within [min, max] (default: a 32-bit signed integer). @internal */
+export function parseIntOption(
+  value: string | undefined,
+  name: string,
+  command: string,
+  min = -0x80000000,
+  max = 0x7fffffff,
+): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value))
-    throw new InputError({ file: `nslife ${command}`, field: name, expected: 'an integer', found: quote(value) });
-  return Number(value);
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new InputError({
+      file: `nslife ${command}`,
+      field: name,
+      expected: `an integer from ${min} to ${max}`,
+      found: quote(value),
+    });
+  }
+  return n;
 }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors/inputError.ts';
+import { InputError, quote } from '../errors/inputError.ts';
 import { CHECK_HELP, checkCommand } from './commands/check.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { PROBE_HELP, probeCommand } from './commands/probe.ts';
@@ -24,7 +24,15 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   probe: { run: probeCommand, help: PROBE_HELP },
   check: { run: checkCommand, help: CHECK_HELP },
   profiles: {
-    run: (_a, out) => {
+    run: (argv, out) => {
+      if (argv.length > 0) {
+        throw new InputError({
+          file: 'nslife profiles',
+          field: 'arguments',
+          expected: 'no arguments',
+          found: quote(argv.join(' ')),
+        });
+      }
       for (const p of Object.values(PROFILES)) out(`${p.name.padEnd(12)} ${p.description}`);
       return 0;
     },
@@ -41,9 +49,13 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string): void => void process.stdout.write(s + '\n');
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    process.stderr.write(HELP + '\n');
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     out(HELP);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
@@ -58,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest, out);
   } catch (e) {
     if (e instanceof InputError) {
-      process.stderr.write(`nslife: ${e.format()}\n`);
+      const line = e.format();
+      process.stderr.write(line.startsWith('nslife') ? `${line}\n` : `nslife: ${line}\n`);
       return 2;
     }
     throw e;

@@ -76,7 +76,8 @@ export function endOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): vo
 
 /** @internal */
 export function taskOf(w: World, name: string): TaskNode {
-  const t = w.tasks.find((x) => x.name === name);
+  const i = w.taskIndex[name];
+  const t = i === undefined ? undefined : w.tasks[i];
   if (!t) throw new Error(`unknown task ${name}`);
   return t;
 }

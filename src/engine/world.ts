@@ -97,6 +97,8 @@ export interface World {
   now: number;
   ns: NsNode[];
   tasks: TaskNode[];
+  /** Task name → index in `tasks`. */
+  taskIndex: Record<string, number>;
   inodes: InodeAllocator;
   netns: NetnsWorker;
   userWork: WorkItem[];
@@ -135,6 +137,7 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     now: 0,
     ns,
     tasks: tasks.map((name) => ({ name, ns: { ...initial } })),
+    taskIndex: Object.fromEntries(tasks.map((name, i) => [name, i])),
     inodes: createAllocator(profile.inodes.modelStart),
     netns: { state: 'idle', cleanupList: [], batch: [], step: 0, due: { lo: 0, hi: 0 }, requeued: false },
     userWork: [],

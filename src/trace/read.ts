@@ -22,6 +22,7 @@ export function parseTrace(text: string, file: string): Trace {
   const events: TraceEvent[] = [];
   let end: TraceEnd | null = null;
   let truncated = false;
+  const seenIds = new Set<number>();
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] as string;
     if (raw.trim() === '') continue;
@@ -54,8 +55,8 @@ export function parseTrace(text: string, file: string): Trace {
         file,
         line,
         col: 1,
-        expected: `field ${field} ${err?.message ?? 'to be valid'}${allowedValues(err?.params)}`,
-        found: quote(JSON.stringify(pick(value, err?.instancePath ?? '')) ?? 'nothing'),
+        expected: `field ${field} to be valid (${err?.message ?? 'schema'}${allowedValues(err?.params)})`,
+        found: JSON.stringify(pick(value, err?.instancePath ?? '')) ?? 'nothing',
       });
     }
     const rec = value;
@@ -63,6 +64,7 @@ export function parseTrace(text: string, file: string): Trace {
       if (rec.type !== 'header')
         throw new InputError({ file, line, col: 1, expected: 'a header record first', found: quote(rec.type) });
       header = rec;
+      for (const o of rec.initial) if (o.id !== null) seenIds.add(o.id);
       continue;
     }
     if (end !== null)
@@ -71,6 +73,19 @@ export function parseTrace(text: string, file: string): Trace {
       case 'header':
         throw new InputError({ file, line, col: 1, expected: 'one header only', found: '"header"' });
       case 'step':
+        checkStep(rec, steps[steps.length - 1], file, line);
+        for (const o of rec.ns) if (o.id !== null) seenIds.add(o.id);
+        for (const [i, r] of rec.refs.entries()) {
+          if (!seenIds.has(r.id)) {
+            throw new InputError({
+              file,
+              line,
+              col: 1,
+              expected: `field refs[${i}].id to name a namespace observed before`,
+              found: String(r.id),
+            });
+          }
+        }
         steps.push(rec);
         break;
       case 'event':
@@ -85,6 +100,25 @@ export function parseTrace(text: string, file: string): Trace {
     throw new InputError({ file, line: 1, col: 1, expected: 'a trace header', found: 'an empty file' });
   events.sort((a, b) => a.t - b.t);
   return { header, steps, events, end, complete: !truncated && end !== null && end.complete };
+}
+
+/** What the schema cannot say: times run forward, steps come in order, runs are well formed. */
+function checkStep(rec: TraceStep, prev: TraceStep | undefined, file: string, line: number): void {
+  const bad = (expected: string, found: string): never => {
+    throw new InputError({ file, line, col: 1, expected, found });
+  };
+  if (rec.t1 < rec.t0) bad('field t1 >= t0', `t0 ${rec.t0}, t1 ${rec.t1}`);
+  if (prev && rec.index <= prev.index) bad(`field index > ${prev.index} (steps in order)`, String(rec.index));
+  if (prev && rec.t0 < prev.t0) bad(`field t0 >= ${prev.t0} (steps in time order)`, String(rec.t0));
+  for (const [i, o] of rec.ns.entries()) {
+    const runs = o.proc ?? [];
+    if (runs.length % 2 !== 0) bad(`field ns[${i}].proc as [first, last] pairs`, `${runs.length} numbers`);
+    for (let k = 0; k + 1 < runs.length; k += 2) {
+      if ((runs[k] as number) > (runs[k + 1] as number) || (k > 0 && (runs[k] as number) <= (runs[k - 1] as number))) {
+        bad(`field ns[${i}].proc as ascending, disjoint [first, last] runs`, JSON.stringify(runs.slice(k, k + 2)));
+      }
+    }
+  }
 }
 
 function jsonErrorColumn(e: unknown, raw: string): number {

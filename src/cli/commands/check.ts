@@ -10,8 +10,12 @@ import { profileOption } from '../profileOption.ts';
 export const CHECK_HELP = `nslife check TRACE [--profile P] [--strict ordering|timed] [--max-candidates N] [--json]
 
 Says whether the model admits a trace (from the probe or the model). Exit status: 0 admitted,
-1 rejected, 2 bad input. --strict ordering (default) lets deferred kernel work be arbitrarily
-late; timed keeps it within the profile's latency ranges.`;
+1 rejected or undecided, 2 bad input.
+  --profile P          kernel profile (default: the one for the trace's kernel release)
+  --strict ordering    deferred kernel work may be arbitrarily late or early (default)
+  --strict timed       deferred kernel work keeps to the profile's latency ranges
+  --max-candidates N   bound on model states kept (default 20000); past it: undecided
+  --json               one JSON line: the verdict`;
 
 /** `nslife check`. @internal */
 export function checkCommand(argv: string[], out: (s: string) => void): number {
@@ -43,7 +47,7 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
       found: quote(strictness),
     });
   }
-  const maxCandidates = parseIntOption(values['max-candidates'], '--max-candidates', 'check');
+  const maxCandidates = parseIntOption(values['max-candidates'], '--max-candidates', 'check', 1, 10_000_000);
   const trace = parseTrace(readInput(file), file);
   const profile =
     values.profile !== undefined
@@ -52,7 +56,7 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
   const verdict = checkTrace(trace, {
     profile,
     strictness: strictness as Strictness,
-    ...(maxCandidates ? { maxCandidates } : {}),
+    ...(maxCandidates !== undefined ? { maxCandidates } : {}),
   });
   if (values.json) out(JSON.stringify({ file, profile: profile.name, strictness, ...verdict }));
   else out(`${file} under ${profile.name}: ${renderVerdict(verdict, strictness)}`);

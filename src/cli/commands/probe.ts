@@ -42,7 +42,7 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
       found: 'none',
     });
   }
-  const timeoutMs = parseIntOption(values['timeout-ms'], '--timeout-ms', 'probe');
+  const timeoutMs = parseIntOption(values['timeout-ms'], '--timeout-ms', 'probe', 1, 86_400_000);
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'probe'));
   const built = ensureProbeBuilt();
   const avail = built.ok ? probeAvailable() : built;
@@ -53,7 +53,7 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
   await runProbe(scenario, {
     outFile: values.output,
     tracefs: !values['no-tracefs'],
-    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
   const trace = parseTrace(readInput(values.output), values.output);
   out(renderSteps(trace));

@@ -41,7 +41,7 @@ export function runCommand(argv: string[], out: (s: string) => void): number {
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'run'));
   const run = simulate(scenario, { profile, seed });
   out(
-    `nslife run ${file} — profile ${profile.name}, seed ${seed} (replay: nslife run ${file} --seed ${seed}${setArgs(values.set)})`,
+    `nslife run ${file} — profile ${profile.name}, seed ${seed} (replay: node bin/nslife.js run ${file} --seed ${seed}${setArgs(values.set)})`,
   );
   if (!values.quiet) out(renderSteps(run.trace));
   const results = evaluateExpectations(scenario, run.trace);
