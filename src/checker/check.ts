@@ -9,7 +9,7 @@ import { beginOp, copyOpState, endOp, fillOp, newOpState, type ExecStep, type Op
 import { createWorld, type World } from '../engine/world.ts';
 import type { Trace, TraceStep } from '../trace/format.ts';
 import { candidateKey, hull, type Candidate } from './candidate.ts';
-import { expand, mayRunWithin, TooManyStates, type KernelActivity } from './expand.ts';
+import { expand, mayRunWithin, TooManyStates, type KernelActivity, type Relevance } from './expand.ts';
 import { describeRefs, describeSeen, describeSeenRefs, match, refsMatch } from './match.ts';
 import { reaperObservations } from './reaperEvents.ts';
 import { relaxLatencies } from './strictness.ts';
@@ -184,10 +184,10 @@ function runStep(
   bound: number,
 ): Work[] {
   let work: Work[] = cands.map((c) => ({ c, st: newOpState() }));
-  const advance = (apply: (d: World, st: OpState) => void): void => {
+  const advance = (apply: (d: World, st: OpState) => void, relevant?: Relevance): void => {
     const next: Work[] = [];
     for (const { c, st } of work) {
-      for (const e of expand(c, window, ctx, k, bound)) {
+      for (const e of expand(c, window, ctx, k, bound, relevant)) {
         const st2 = copyOpState(st);
         ctx.at = window;
         const world = produce(e.world, (d: World) => apply(d, st2));
@@ -202,6 +202,9 @@ function runStep(
   // nothing else can run within this step's window); where the trace shows where they went,
   // forks that put one elsewhere are dropped at once.
   const seenProc = observedProc(rec);
+  // Where the trace shows the entries' numbers, only kernel work that gives back one of them can
+  // change where an entry lands; other work is left for the step's end (same window, same states).
+  const relevant = seenProc ? freesOneOf(seenProc) : undefined;
   let noFit: string | null = null; // why the last placement was dropped, if nothing else survives
   const settled: Work[] = [];
   for (;;) {
@@ -209,7 +212,7 @@ function runStep(
     const active: Work[] = [];
     for (const x of work) {
       if (x.st.fill === 0) settled.push(x);
-      else if (!mayRunWithin(x.c.world, window)) {
+      else if (!mayRunWithin(x.c, window, relevant)) {
         const st2 = copyOpState(x.st);
         settled.push({
           c: { ...x.c, world: produce(x.c.world, (d: World) => fillOp(d, st2, st2.fill, ctx)) },
@@ -219,7 +222,7 @@ function runStep(
     }
     if (active.length === 0) break;
     work = active;
-    advance((d, st) => fillOp(d, st, 1, ctx));
+    advance((d, st) => fillOp(d, st, 1, ctx), relevant);
     if (seenProc) {
       const fits = work.filter(({ c, st }) => lastFillFits(c, st, seenProc));
       if (fits.length === 0 && work.length > 0) {
@@ -234,6 +237,26 @@ function runStep(
   advance((d, st) => endOp(d, step, st, ctx));
   if (work.length === 0 && noFit !== null) throw new NoFit(noFit);
   return work;
+}
+
+/** Kernel work that gives back (or leads to giving back) one of `seen` (kernel numbers). */
+function freesOneOf(seen: Set<number>): Relevance {
+  return (c, key) => {
+    const w = c.world;
+    const a = c.anchor;
+    if (a === null) return true;
+    const holds = (id: number): boolean => {
+      const n = w.ns[id];
+      if (!n) return false;
+      if (seen.has(n.inode + a) || n.devInodes.some((x) => seen.has(x + a))) return true;
+      for (let i = 0; i < n.procRuns.length; i += 2) {
+        for (let x = n.procRuns[i] as number; x <= (n.procRuns[i + 1] as number); x++) if (seen.has(x + a)) return true;
+      }
+      return false;
+    };
+    if (key === 'netns') return w.netns.batch.some(holds) || w.netns.cleanupList.some(holds);
+    return holds(Number(key.slice(5)));
+  };
 }
 
 /** No placement of a netns's /proc/net entries fits what the trace shows. */

@@ -23,6 +23,14 @@ export interface KernelActivity {
   readonly observed: ReadonlySet<string>;
 }
 
+/**
+ * Which kernel work may matter at a point: work that cannot change anything observed there is
+ * left for a later point of the same window (firing it earlier or later gives the same states).
+ *
+ * @internal
+ */
+export type Relevance = (c: Candidate, key: string) => boolean;
+
 /** Thrown when more states than allowed would be needed: the verdict is then undecided. @internal */
 export class TooManyStates extends Error {}
 
@@ -33,7 +41,14 @@ export class TooManyStates extends Error {}
  *
  * @internal
  */
-export function expand(c: Candidate, window: Interval, ctx: EngineCtx, k: KernelActivity, bound: number): Candidate[] {
+export function expand(
+  c: Candidate,
+  window: Interval,
+  ctx: EngineCtx,
+  k: KernelActivity,
+  bound: number,
+  relevant?: Relevance,
+): Candidate[] {
   const out: Candidate[] = [];
   const seen = new Set<string>();
   const stack: Candidate[] = [c];
@@ -43,8 +58,8 @@ export function expand(c: Candidate, window: Interval, ctx: EngineCtx, k: Kernel
     if (seen.has(key)) continue;
     seen.add(key);
     if (seen.size > bound) throw new TooManyStates(`more than ${bound} interleavings before one point`);
-    const enabled = enabledInternal(cur.world);
-    const next = k.events[cur.ev];
+    const enabled = enabledInternal(cur.world).filter((t) => !relevant || relevant(cur, t.key));
+    const next = relevant && !relevant(cur, 'netns') ? undefined : k.events[cur.ev];
     // Stopping here means nothing else runs before the point: pending work must be able to wait
     // until the window opens, and no observed event may lie before it.
     if (enabled.every((t) => t.due.hi >= window.lo) && (!next || next.t >= window.lo))
@@ -106,7 +121,7 @@ function notBefore(c: Candidate, t: number): Candidate {
   return { ...c, world };
 }
 
-/** Whether some pending kernel work could run before `window` ends. @internal */
-export function mayRunWithin(w: World, window: Interval): boolean {
-  return enabledInternal(w).some((t) => t.due.lo <= window.hi);
+/** Whether some pending kernel work that matters could run before `window` ends. @internal */
+export function mayRunWithin(c: Candidate, window: Interval, relevant?: Relevance): boolean {
+  return enabledInternal(c.world).some((t) => t.due.lo <= window.hi && (!relevant || relevant(c, t.key)));
 }

