@@ -112,18 +112,18 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
       beginOp(w, step, st, ctx);
       // The /proc/net entries are registered one by one across the syscall (entry j at
       // t0 + j·d/(E+1)); due kernel work runs between them. Entries before the next due
-      // transition are taken in one go.
+      // transition are taken in one go (all of them, usually: nothing falls due mid-syscall).
       const entries = st.fill;
-      const at = (j: number): number => t0 + Math.floor((j * (t1 - t0)) / (entries + 1));
+      if (entries > 0 && nextDue(w) > t1) fillOp(w, st, entries, ctx);
       for (let j = 1; st.fill > 0;) {
         const due = nextDue(w);
         let k = 0;
-        while (j + k <= entries && at(j + k) < due) k++;
+        while (j + k <= entries && entryTime(t0, t1, j + k, entries) < due) k++;
         if (k > 0) {
           fillOp(w, st, k, ctx);
           j += k;
         } else {
-          runDue(w, at(j));
+          runDue(w, entryTime(t0, t1, j, entries));
           fillOp(w, st, 1, ctx);
           j++;
         }
@@ -137,6 +137,11 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
     },
   };
   return { engine, world: createWorld(profile, tasks) };
+}
+
+/** When entry `j` of `entries` is registered in a syscall spanning t0..t1. */
+function entryTime(t0: number, t1: number, j: number, entries: number): number {
+  return t0 + Math.floor((j * (t1 - t0)) / (entries + 1));
 }
 
 function durationOf(p: KernelProfile, step: ExecStep): LatencyRange {

@@ -58,7 +58,8 @@ export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): vo
   const dev = Math.min(ctx.profile.inodes.netDeviceProcEntries, ctx.profile.inodes.netProcEntries);
   const plain = Math.min(count, st.fill - dev);
   if (plain > 0) {
-    const taken: number[] = [];
+    const taken = scratchRuns;
+    taken.length = 0;
     allocInodes(w.inodes, plain, taken);
     for (let i = 0; i < taken.length; i += 2) addRun(n.procRuns, taken[i] as number, taken[i + 1] as number);
     st.last = taken[taken.length - 1] as number;
@@ -67,6 +68,9 @@ export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): vo
   }
   for (; count > 0 && st.fill > 0; count--, st.fill--) n.devInodes.push((st.last = allocInode(w.inodes)));
 }
+
+/** Reused for the runs one fill takes (copied into the namespace's set right away). */
+const scratchRuns: number[] = [];
 
 /** The end of `step`. @internal */
 export function endOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): void {
