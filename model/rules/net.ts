@@ -36,6 +36,10 @@ export function netReaper(p: KernelProfile): Reaper {
         id: 'exit',
         // net_ns_ops is registered first, so its exit (net_ns_net_exit → ns_free_inum) runs
         // last among the exits [≤6.17]; 6.18 moved the inum release to the final loop.
+        // Approximation, seen on 6.18.44: ops_undo_list runs the exits op by op (reverse
+        // registration order, 7.3 source), so the /proc/net numbers come back in pieces while
+        // another netns may be registering its own; here they come back in one step
+        // (test/fixtures/traces/seed-10ms-1.jsonl is the known gap this leaves).
         source: inumAtExit
           ? 'net/core/net_namespace.c: ops_undo_list — ops->exit / exit_batch (proc_net_remove ...), net_ns_net_exit → ns_free_inum [6.1, 6.12]'
           : 'net/core/net_namespace.c: ops_undo_list — ops->exit / exit_batch (proc_net_remove ...); ops_free_list',
