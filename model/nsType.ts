@@ -9,22 +9,6 @@ export const NS_TYPES = ['user', 'pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 't
 /** @public */
 export type NsType = (typeof NS_TYPES)[number];
 
-/**
- * `CLONE_NEW*` flag of each type (include/uapi/linux/sched.h).
- *
- * @public
- */
-export const CLONE_FLAG: Readonly<Record<NsType, number>> = {
-  mnt: 0x00020000, // CLONE_NEWNS
-  cgroup: 0x02000000,
-  uts: 0x04000000,
-  ipc: 0x08000000,
-  user: 0x10000000,
-  pid: 0x20000000,
-  net: 0x40000000,
-  time: 0x00000080,
-};
-
 /** @public */
 export function isNsType(s: string): s is NsType {
   return (NS_TYPES as readonly string[]).includes(s);

@@ -1,6 +1,4 @@
-/** Nanoseconds per unit; model times are integer nanoseconds. @public */
-export const US = 1_000;
-/** @public */
+/** Nanoseconds per millisecond; model times are integer nanoseconds. @public */
 export const MS = 1_000_000;
 
 /**

@@ -41,12 +41,8 @@ function idsKey(ids: Readonly<Record<number, number>>): string {
   return k;
 }
 
-/**
- * The key of a world without time intervals. Kept per world object.
- *
- * @internal
- */
-export function worldKey(w: World): string {
+/** The key of a world without time intervals. Kept per world object. */
+function worldKey(w: World): string {
   let k = worldKeys.get(w);
   if (k !== undefined) return k;
   const parts: (string | number)[] = [w.inodes.next, w.inodes.runs.join(',')];

@@ -1,7 +1,7 @@
 import type { NsType } from '../../model/nsType.ts';
 import { expandRuns } from '../engine/allocator.ts';
 import type { ExecStep, OpState } from '../engine/ops.ts';
-import type { NsNode, World } from '../engine/world.ts';
+import { nsOfTask, procRunsOf, touchedTypes } from '../engine/observe.ts';
 import type { NsObservation, TraceStep } from '../trace/format.ts';
 import type { Candidate } from './candidate.ts';
 
@@ -27,11 +27,10 @@ export function match(
   if ((st.errno ?? null) !== (rec.errno ?? null)) return predicted();
   let anchor = c.anchor;
   let ids = c.ids;
-  for (const type of touchedTypes(step, st)) {
+  for (const type of touchedTypes(step, st.errno)) {
     const o = rec.ns.find((x) => x.type === type);
     if (!o) continue; // not observed (capability missing)
     const n = nsOfTask(w, step.task, type);
-    if (!n) return predicted();
     if (n.initial) {
       // A namespace keeps its inode number for life (ns_common_init sets it once).
       const seen = initial.get(type);
@@ -39,7 +38,7 @@ export function match(
     } else {
       if (anchor === null) anchor = o.inode - n.inode;
       else if (n.inode + anchor !== o.inode) return predicted();
-      if (o.proc && !sameNumbers(procNumbers(n), o.proc, anchor)) return predicted(' (/proc/net entries elsewhere)');
+      if (o.proc && !sameNumbers(procRunsOf(n), o.proc, anchor)) return predicted(' (/proc/net entries elsewhere)');
     }
     if (o.id !== null) {
       const bound = ids[n.id];
@@ -69,26 +68,11 @@ export function refsMatch(c: Candidate, rec: TraceStep): boolean {
   return true;
 }
 
-/** The namespace types a step shows after it ran. @internal */
-export function touchedTypes(step: ExecStep, st: OpState): readonly NsType[] {
-  return step.kind === 'read' ? [step.nsType] : st.errno === null ? step.types : [];
-}
-
-/** The namespace of `type` a task is in. @internal */
-export function nsOfTask(w: World, task: string, type: NsType): NsNode | undefined {
-  const i = w.taskIndex[task];
-  const t = i === undefined ? undefined : w.tasks[i];
-  return t ? w.ns[t.ns[type]] : undefined;
-}
-
-/** The model's /proc/net entry numbers of a netns, ascending. @internal */
-export function procNumbers(n: NsNode): number[] {
-  return [...expandRuns(n.procRuns), ...n.devInodes].sort((a, b) => a - b);
-}
-
-function sameNumbers(model: number[], observedRuns: readonly number[], anchor: number): boolean {
-  const seen = expandRuns(observedRuns);
-  return seen.length === model.length && seen.every((x, i) => x === (model[i] as number) + anchor);
+/** The same numbers: model runs shifted by the anchor, and the trace's runs. */
+function sameNumbers(model: readonly number[], observed: readonly number[], anchor: number): boolean {
+  const a = expandRuns(model);
+  const b = expandRuns(observed);
+  return a.length === b.length && a.every((x, i) => x + anchor === b[i]);
 }
 
 function describePredicted(c: Candidate, st: OpState, step: ExecStep): string {
@@ -96,7 +80,6 @@ function describePredicted(c: Candidate, st: OpState, step: ExecStep): string {
   const types: NsType[] = step.kind === 'read' ? [step.nsType] : [...step.types];
   const parts = types.map((type) => {
     const n = nsOfTask(c.world, step.task, type);
-    if (!n) return `${type}: ?`;
     if (n.initial) return `${type}: initial`;
     return `${type} inode ${c.anchor === null ? `(model ${n.inode})` : n.inode + c.anchor}`;
   });

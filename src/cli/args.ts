@@ -54,3 +54,17 @@ export function parseIntOption(
   }
   return n;
 }
+
+/** The one positional argument a command takes (a file), or an input error saying how many came. @internal */
+export function onePositional(positionals: string[], what: string, command: string): string {
+  const [file] = positionals;
+  if (file === undefined || positionals.length > 1) {
+    throw new InputError({
+      file: `nslife ${command}`,
+      field: 'arguments',
+      expected: `one ${what}`,
+      found: positionals.length === 0 ? 'none' : `${positionals.length}: ${positionals.map(quote).join(' ')}`,
+    });
+  }
+  return file;
+}

@@ -1,7 +1,7 @@
 import { INIT_INODE, type NsType } from '../../model/nsType.ts';
 import type { NsObservation } from '../trace/format.ts';
 import { addRun } from './allocator.ts';
-import { taskOf } from './ops.ts';
+import { taskOf, type ExecStep } from './ops.ts';
 import type { NsNode, World } from './world.ts';
 
 /**
@@ -13,10 +13,20 @@ import type { NsNode, World } from './world.ts';
  * @internal
  */
 export function observeNs(w: World, task: string, type: NsType): NsObservation {
-  const n = w.ns[taskOf(w, task).ns[type]] as NsNode;
+  const n = nsOfTask(w, task, type);
   if (n.initial) return { type, inode: INIT_INODE[type], id: modelNsId(n.id) };
   if (type !== 'net') return { type, inode: n.inode, id: modelNsId(n.id) };
   return { type, inode: n.inode, id: modelNsId(n.id), proc: procRunsOf(n) };
+}
+
+/** The namespace of `type` a task is in. @internal */
+export function nsOfTask(w: World, task: string, type: NsType): NsNode {
+  return w.ns[taskOf(w, task).ns[type]] as NsNode;
+}
+
+/** The namespace types a step shows after it ran (none when it failed). @internal */
+export function touchedTypes(step: ExecStep, errno: string | null): readonly NsType[] {
+  return step.kind === 'read' ? [step.nsType] : errno === null ? step.types : [];
 }
 
 /** A netns's /proc/net entry numbers as ascending `[first, last]` runs. @internal */

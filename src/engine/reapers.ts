@@ -28,12 +28,8 @@ export function enabledInternal(w: World): InternalTransition[] {
   return out;
 }
 
-/**
- * Does what a release says for one namespace, in the order the reaper step lists them.
- *
- * @internal
- */
-export function applyRelease(w: World, n: NsNode, r: Release, ctx: EngineCtx, freed: number[] | null): void {
+/** Does what a release says for one namespace, in the order the reaper step lists them. */
+function applyRelease(w: World, n: NsNode, r: Release, ctx: EngineCtx, freed: number[] | null): void {
   switch (r) {
     case 'tree':
       return;

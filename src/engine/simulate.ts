@@ -1,12 +1,12 @@
 import { produce } from 'immer';
-import { NS_TYPES, type NsType } from '../../model/nsType.ts';
+import { NS_TYPES } from '../../model/nsType.ts';
 import type { KernelProfile } from '../../model/profile.ts';
 import { MS } from '../../model/time.ts';
 import type { Scenario } from '../scenario/ast.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceEvent, type TraceStep } from '../trace/format.ts';
 import type { Effect } from './effects.ts';
 import { createEngine } from './engine.ts';
-import { modelNsId, observeNs } from './observe.ts';
+import { modelNsId, observeNs, touchedTypes } from './observe.ts';
 import { createWorld, type World } from './world.ts';
 
 /**
@@ -76,10 +76,8 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
     const apply = (w: World): void => {
       const done = engine.exec(w, step);
       if (!done || step.kind === 'expect') return;
-      const touched: readonly NsType[] =
-        step.kind === 'read' ? [step.nsType] : step.kind === 'unshare' && done.errno === null ? step.types : [];
       const task = step.kind === 'sleep' ? null : step.task;
-      const ns = task === null ? [] : touched.map((t) => observeNs(w, task, t));
+      const ns = step.kind === 'sleep' ? [] : touchedTypes(step, done.errno).map((t) => observeNs(w, step.task, t));
       for (const o of ns) {
         const i = (o.id as number) - 1;
         if (!w.ns[i]!.initial && !seen.has(i)) {

@@ -3,7 +3,7 @@ import { profileForRelease } from '../../../model/profiles/index.ts';
 import { InputError, quote } from '../../errors/inputError.ts';
 import { renderVerdict } from '../../render/verdict.ts';
 import { parseTrace } from '../../trace/read.ts';
-import { parseIntOption, parseOptions } from '../args.ts';
+import { onePositional, parseIntOption, parseOptions } from '../args.ts';
 import { readInput } from '../io.ts';
 import { profileOption } from '../profileOption.ts';
 
@@ -29,15 +29,7 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
     },
     'check',
   );
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1) {
-    throw new InputError({
-      file: 'nslife check',
-      field: 'arguments',
-      expected: 'one trace file',
-      found: `${positionals.length}`,
-    });
-  }
+  const file = onePositional(positionals, 'trace file', 'check');
   const strictness = values.strict ?? 'ordering';
   if (strictness !== 'ordering' && strictness !== 'timed') {
     throw new InputError({

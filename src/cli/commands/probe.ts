@@ -4,7 +4,7 @@ import { ensureProbeBuilt } from '../../probe/ensureBuilt.ts';
 import { renderSteps } from '../../render/steps.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { parseTrace } from '../../trace/read.ts';
-import { parseIntOption, parseOptions, parseSets } from '../args.ts';
+import { onePositional, parseIntOption, parseOptions, parseSets } from '../args.ts';
 import { readInput } from '../io.ts';
 
 export const PROBE_HELP = `nslife probe SCENARIO -o TRACE [--set NAME=VALUE]... [--no-tracefs] [--timeout-ms N]
@@ -25,15 +25,7 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
     },
     'probe',
   );
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1) {
-    throw new InputError({
-      file: 'nslife probe',
-      field: 'arguments',
-      expected: 'one scenario file',
-      found: `${positionals.length}`,
-    });
-  }
+  const file = onePositional(positionals, 'scenario file', 'probe');
   if (values.output === undefined) {
     throw new InputError({
       file: 'nslife probe',

@@ -2,12 +2,11 @@ import { simulate } from '../../engine/simulate.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { evaluateExpectations } from '../../trace/expectations.ts';
 import { formatTrace } from '../../trace/write.ts';
-import { parseIntOption, parseOptions, parseSets } from '../args.ts';
+import { onePositional, parseIntOption, parseOptions, parseSets } from '../args.ts';
 import { readInput, writeAtomic } from '../io.ts';
 import { profileOption, seedOption } from '../profileOption.ts';
 import { renderSteps } from '../../render/steps.ts';
 import { renderExpectations } from '../../render/expectations.ts';
-import { InputError } from '../../errors/inputError.ts';
 
 export const RUN_HELP = `nslife run SCENARIO [--set NAME=VALUE]... [--profile P] [--seed N] [-o TRACE] [--quiet]
 
@@ -27,15 +26,7 @@ export function runCommand(argv: string[], out: (s: string) => void): number {
     },
     'run',
   );
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1) {
-    throw new InputError({
-      file: 'nslife run',
-      field: 'arguments',
-      expected: 'one scenario file',
-      found: positionals.length === 0 ? 'none' : `${positionals.length}`,
-    });
-  }
+  const file = onePositional(positionals, 'scenario file', 'run');
   const profile = profileOption(values.profile, 'run');
   const seed = seedOption(parseIntOption(values.seed, '--seed', 'run'));
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'run'));
