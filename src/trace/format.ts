@@ -1,4 +1,5 @@
 import type { NsType } from '../../model/nsType.ts';
+import type { StepKind } from '../scenario/ast.ts';
 
 /** Current trace format version. @public */
 export const TRACE_FORMAT = 'nslife-trace';
@@ -75,7 +76,8 @@ export interface TraceStep {
   /** Source line of the step in the scenario file. */
   readonly line: number;
   readonly task: string | null;
-  readonly op: 'unshare' | 'read' | 'sleep';
+  /** The scenario step kind (never `expect`: expectations are evaluated on traces, not executed). */
+  readonly op: Exclude<StepKind, 'expect'>;
   readonly args: Readonly<Record<string, unknown>>;
   /** Start and end of the operation (ns). */
   readonly t0: number;
@@ -84,6 +86,8 @@ export interface TraceStep {
   readonly errno: string | null;
   /** Namespaces the step touched, as the task sees them after the step. */
   readonly ns: readonly NsObservation[];
+  /** `next-inode` steps: the lowest free proc inode number the probe saw. */
+  readonly next?: number;
   /**
    * Every namespace observed in this run (by id) and not yet seen released, and whether it
    * still has references right after the step: a file handle taken while it existed still opens
