@@ -1,102 +1,87 @@
 import type { NsType } from '../../model/nsType.ts';
-import type { InputErrorSite } from '../errors/inputError.ts';
-import type { Expectation, Outcome, Scenario } from './ast.ts';
-import { DEFAULT_LOOP_VARIABLE, ScenarioAssembler, type Origin, type Written } from './assembler.ts';
+import type { Expectation, NsFile, Outcome, Scenario } from './ast.ts';
+import { DEFAULT_LOOP_VARIABLE, ScenarioAssembler, type Written } from './assembler.ts';
+import { BUILDER_FILE, BuilderCall } from './builderCall.ts';
+import type { WrittenOp } from './operation.ts';
+import type { TaskOperation } from './taskOperation.ts';
+
+export { BUILDER_FILE } from './builderCall.ts';
+export { held, released, sameInode, otherInode, sameNs, otherNs } from './checks.ts';
+export { unshare, read, type TaskOperation } from './taskOperation.ts';
 
 /**
- * The file name of scenarios made with {@link scenario}; their steps' `line` is the number of
- * the builder call that made them.
+ * What every task step may add: the outcome the scenario expects (`=> ENOSPC`, `=> ok`),
+ * checked on traces.
  *
- * @remarks Since 0.1.0
+ * @remarks Since 0.2.0
  * @public
  */
-export const BUILDER_FILE = '<builder>';
-
-/**
- * What a task does in one step: the argument of {@link ScenarioBuilder.do}, made by
- * {@link unshare} or {@link read}.
- *
- * @remarks Since 0.1.0
- * @public
- */
-export type TaskOperation =
-  | { readonly kind: 'unshare'; readonly types: readonly NsType[]; readonly expect?: Outcome }
-  | { readonly kind: 'read'; readonly nsType: NsType; readonly as?: string };
-
-/**
- * `TASK: unshare TYPES [=> OUTCOME]`: `unshare('net')`, `unshare(['user', 'net'], 'EPERM')`.
- *
- * @remarks Since 0.1.0
- * @public
- */
-export function unshare(types: NsType | readonly NsType[], expect?: Outcome): TaskOperation {
-  const list = typeof types === 'string' ? [types] : types;
-  return expect === undefined ? { kind: 'unshare', types: list } : { kind: 'unshare', types: list, expect };
+export interface StepOptions {
+  readonly expect?: Outcome;
 }
 
 /**
- * `TASK: read TYPE [as NAME]`: `read('net', 'orig')`; `NAME` may use `$i` and `$PARAM`.
+ * `fork`: `new` are the namespace types of CLONE_NEW* flags (`new TYPES`); `pidfd` names the
+ * pidfd the parent gets (`pidfd as NAME`).
  *
- * @remarks Since 0.1.0
+ * @remarks Since 0.2.0
  * @public
  */
-export function read(nsType: NsType, as?: string): TaskOperation {
-  return as === undefined ? { kind: 'read', nsType } : { kind: 'read', nsType, as };
+export interface ForkOptions extends StepOptions {
+  readonly new?: NsType | readonly NsType[];
+  readonly pidfd?: string;
 }
 
 /**
- * `expect NAME held`.
+ * `setns`: `types` is the nstype argument (none: 0, any type).
  *
- * @remarks Since 0.1.0
+ * @remarks Since 0.2.0
  * @public
  */
-export const held = (name: string): Expectation => ({ kind: 'held', name });
+export interface SetnsOptions extends StepOptions {
+  readonly types?: NsType | readonly NsType[];
+}
+
 /**
- * `expect NAME released`.
+ * Steps that make an fd: `cloexec` opens it with O_CLOEXEC (`exec` closes it).
  *
- * @remarks Since 0.1.0
+ * @remarks Since 0.2.0
  * @public
  */
-export const released = (name: string): Expectation => ({ kind: 'released', name });
+export interface FdOptions extends StepOptions {
+  readonly cloexec?: boolean;
+}
+
 /**
- * `expect same-inode A B`.
+ * `umount`: `lazy` is MNT_DETACH.
  *
- * @remarks Since 0.1.0
+ * @remarks Since 0.2.0
  * @public
  */
-export const sameInode = (a: string, b: string): Expectation => ({ kind: 'same-inode', a, b });
+export interface UmountOptions extends StepOptions {
+  readonly lazy?: boolean;
+}
+
 /**
- * `expect other-inode A B`.
+ * `read`: `as` names the namespace read, for `expect`.
  *
- * @remarks Since 0.1.0
+ * @remarks Since 0.2.0
  * @public
  */
-export const otherInode = (a: string, b: string): Expectation => ({ kind: 'other-inode', a, b });
-/**
- * `expect same-ns A B`.
- *
- * @remarks Since 0.1.0
- * @public
- */
-export const sameNs = (a: string, b: string): Expectation => ({ kind: 'same-ns', a, b });
-/**
- * `expect other-ns A B`.
- *
- * @remarks Since 0.1.0
- * @public
- */
-export const otherNs = (a: string, b: string): Expectation => ({ kind: 'other-ns', a, b });
+export interface ReadOptions extends StepOptions {
+  readonly as?: string;
+}
 
 /**
  * Starts a scenario in TypeScript. It makes the same {@link Scenario} the text parser makes and
  * checks the same things, throwing an InputError whose field names the builder call
- * (`do#5.types[0]`: the fifth call, a `do`) at the first bad call.
+ * (`unshare#5.types[0]`: the fifth call, an `unshare`) at the first bad call.
  *
  * @example
  * ```ts
  * const seed = scenario('seed').param('delay', '500ms').task('main')
- *   .do('main', unshare('user')).do('main', read('net', 'orig'))
- *   .repeat(4, (b, i) => b.do('main', unshare('net')).do('main', read('net', `trash${i}`)).sleep('$delay'))
+ *   .unshare('main', 'user').read('main', 'net', { as: 'orig' })
+ *   .repeat(4, (b, i) => b.unshare('main', 'net').read('main', 'net', { as: `trash${i}` }).sleep('$delay'))
  *   .build();
  * ```
  * @param options - `params` override the values given to {@link ScenarioBuilder.param}
@@ -111,8 +96,11 @@ export function scenario(
 }
 
 /**
- * The fluent builder {@link scenario} returns. Each call is checked when it is made; string
- * arguments that name things, durations and counts may use `$PARAM` and loop variables.
+ * The fluent builder {@link scenario} returns: one method per statement and per operation, in
+ * the words of the scenario language (docs/scenario-language.md). Each call is checked when it
+ * is made; string arguments that name things, paths, durations, counts and limits may use
+ * `$PARAM` and loop variables. Required parts of a statement are positional arguments,
+ * optional ones are options.
  *
  * @remarks Since 0.1.0
  * @public
@@ -138,22 +126,180 @@ export class ScenarioBuilder {
   /** `task NAME...`: declares tasks; they start in the initial namespaces. */
   task(...names: readonly string[]): this {
     const call = this.call('task');
-    names.forEach((name, k) => this.assembler.declareTask(call.arg(`names[${k}]`, name)));
+    call.list('names', names).forEach((name) => this.assembler.declareTask(name));
     return this;
   }
 
-  /** `TASK: ...`: the task does `operation`. */
+  /** `TASK: ...`: the task does `operation`, made by {@link unshare} or {@link read}. */
   do(task: string, operation: TaskOperation): this {
-    const call = this.call('do');
-    const taskArg = call.arg('task', task);
     if (operation.kind === 'unshare') {
-      const types = operation.types.map((type, k) => call.arg(`types[${k}]`, type));
-      const outcome = operation.expect === undefined ? undefined : call.arg('expect', operation.expect);
-      this.assembler.unshare(call.origin, taskArg, types, outcome);
-    } else {
-      const as = operation.as === undefined ? undefined : call.arg('as', operation.as);
-      this.assembler.read(call.origin, taskArg, call.arg('nsType', operation.nsType), as);
+      return this.step('do', task, operation, (call) => ({
+        kind: 'unshare',
+        types: call.list('types', operation.types),
+      }));
     }
+    return this.step('do', task, {}, (call) => ({
+      kind: 'read',
+      file: call.arg('nsType', operation.nsType),
+      as: call.optional('as', operation.as),
+    }));
+  }
+
+  /** `TASK: unshare TYPES`: unshare(2) with the CLONE_NEW* flags of `types`. */
+  unshare(task: string, types: NsType | readonly NsType[], options: StepOptions = {}): this {
+    return this.step('unshare', task, options, (call) => ({ kind: 'unshare', types: call.list('types', list(types)) }));
+  }
+
+  /**
+   * `TASK: fork CHILD [new TYPES] [pidfd as NAME]`: clone(2) of a new process, the new task
+   * `child`.
+   */
+  fork(task: string, child: string, options: ForkOptions = {}): this {
+    return this.step('fork', task, options, (call) => ({
+      kind: 'fork',
+      child: call.arg('child', child),
+      types: options.new === undefined ? undefined : call.list('new', list(options.new)),
+      pidfd: call.optional('pidfd', options.pidfd),
+    }));
+  }
+
+  /** `TASK: thread CHILD`: clone(2) of a thread of the task's process, the new task `child`. */
+  thread(task: string, child: string, options: StepOptions = {}): this {
+    return this.step('thread', task, options, (call) => ({ kind: 'thread', child: call.arg('child', child) }));
+  }
+
+  /** `TASK: setns FD [TYPES]`: setns(2) on an nsfs fd or a pidfd. */
+  setns(task: string, fd: string, options: SetnsOptions = {}): this {
+    return this.step('setns', task, options, (call) => ({
+      kind: 'setns',
+      fd: call.arg('fd', fd),
+      types: options.types === undefined ? [] : call.list('types', list(options.types)),
+    }));
+  }
+
+  /**
+   * `TASK: open SOURCE as NAME [cloexec]`: open(2) of an nsfs file: `/proc/TASK/ns/FILE`,
+   * `/proc/self/ns/FILE` or a bind-mounted path. `as` names the fd and the namespace behind it.
+   */
+  open(task: string, source: string, as: string, options: FdOptions = {}): this {
+    return this.step('open', task, options, (call) => ({
+      kind: 'open',
+      source: call.arg('source', source),
+      as: call.arg('as', as),
+      cloexec: options.cloexec ?? false,
+    }));
+  }
+
+  /**
+   * `TASK: ioctl FD get-userns|get-parent as NAME [cloexec]`: NS_GET_USERNS or NS_GET_PARENT,
+   * a new fd (and namespace) named `as`.
+   */
+  ioctl(task: string, fd: string, request: 'get-userns' | 'get-parent', as: string, options: FdOptions = {}): this {
+    return this.step('ioctl', task, options, (call) => ({
+      kind: 'ioctl',
+      fd: call.arg('fd', fd),
+      request: call.arg('request', request),
+      as: call.arg('as', as),
+      cloexec: options.cloexec ?? false,
+    }));
+  }
+
+  /** `TASK: close FD`: close(2). */
+  close(task: string, fd: string, options: StepOptions = {}): this {
+    return this.step('close', task, options, (call) => ({ kind: 'close', fd: call.arg('fd', fd) }));
+  }
+
+  /**
+   * `TASK: bind SOURCE PATH`: a bind mount of an nsfs file (`/proc/TASK/ns/FILE`, a path, or
+   * an fd name) on `path`, in the task's mount namespace.
+   */
+  bind(task: string, source: string, path: string, options: StepOptions = {}): this {
+    return this.step('bind', task, options, (call) => ({
+      kind: 'bind',
+      source: call.arg('source', source),
+      path: call.arg('path', path),
+    }));
+  }
+
+  /** `TASK: umount PATH [lazy]`: umount2(2), with MNT_DETACH when `lazy`. */
+  umount(task: string, path: string, options: UmountOptions = {}): this {
+    return this.step('umount', task, options, (call) => ({
+      kind: 'umount',
+      path: call.arg('path', path),
+      lazy: options.lazy ?? false,
+    }));
+  }
+
+  /** `TASK: mount proc PATH`: a new procfs instance, which pins the task's pid namespace. */
+  mountProc(task: string, path: string, options: StepOptions = {}): this {
+    return this.step('mountProc', task, options, (call) => ({ kind: 'mount-proc', path: call.arg('path', path) }));
+  }
+
+  /** `TASK: socket as NAME [cloexec]`: a UDP socket in the task's network namespace. */
+  socket(task: string, as: string, options: FdOptions = {}): this {
+    return this.step('socket', task, options, (call) => ({
+      kind: 'socket',
+      as: call.arg('as', as),
+      cloexec: options.cloexec ?? false,
+    }));
+  }
+
+  /** `TASK: pidfd TARGET as NAME`: pidfd_open(2) on the task `target`. */
+  pidfd(task: string, target: string, as: string, options: StepOptions = {}): this {
+    return this.step('pidfd', task, options, (call) => ({
+      kind: 'pidfd',
+      target: call.arg('target', target),
+      as: call.arg('as', as),
+    }));
+  }
+
+  /** `TASK: shmat as NAME`: a shm segment of the task's ipc namespace, attached. */
+  shmat(task: string, as: string, options: StepOptions = {}): this {
+    return this.step('shmat', task, options, (call) => ({ kind: 'shmat', as: call.arg('as', as) }));
+  }
+
+  /** `TASK: shmdt NAME`: detaches a segment attached by {@link ScenarioBuilder.shmat}. */
+  shmdt(task: string, segment: string, options: StepOptions = {}): this {
+    return this.step('shmdt', task, options, (call) => ({ kind: 'shmdt', segment: call.arg('segment', segment) }));
+  }
+
+  /** `TASK: exec`: execve(2): O_CLOEXEC fds close, segments detach, other threads die. */
+  exec(task: string, options: StepOptions = {}): this {
+    return this.step('exec', task, options, () => ({ kind: 'exec' }));
+  }
+
+  /** `TASK: exit`: _exit(2); the task does nothing after it (it can still be waited for). */
+  exit(task: string, options: StepOptions = {}): this {
+    return this.step('exit', task, options, () => ({ kind: 'exit' }));
+  }
+
+  /** `TASK: wait CHILD`: reaps the task `child` if it is a zombie child. */
+  wait(task: string, child: string, options: StepOptions = {}): this {
+    return this.step('wait', task, options, (call) => ({ kind: 'wait', child: call.arg('child', child) }));
+  }
+
+  /** `TASK: set max_TYPE_namespaces = N`: the limit in the task's user namespace. */
+  setLimit(task: string, nsType: NsType, value: number | string, options: StepOptions = {}): this {
+    return this.step('setLimit', task, options, (call) => ({
+      kind: 'set-limit',
+      nsType: call.arg('nsType', nsType),
+      value: call.arg('value', String(value)),
+    }));
+  }
+
+  /** `TASK: read FILE [as NAME]`: observes `/proc/TASK/ns/FILE`; `as` names it for `expect`. */
+  read(task: string, file: NsFile, options: ReadOptions = {}): this {
+    return this.step('read', task, options, (call) => ({
+      kind: 'read',
+      file: call.arg('file', file),
+      as: call.optional('as', options.as),
+    }));
+  }
+
+  /** `next-inode [as NAME]`: observes the lowest free proc inode number. */
+  nextInode(options: { readonly as?: string } = {}): this {
+    const call = this.call('nextInode');
+    this.assembler.nextInode(call.origin, call.optional('as', options.as));
     return this;
   }
 
@@ -201,28 +347,20 @@ export class ScenarioBuilder {
     return this.assembler.build();
   }
 
+  /** One task step: `op` makes the operation's arguments, field-named after `method`. */
+  private step(method: string, task: string, options: StepOptions, op: (call: BuilderCall) => WrittenOp): this {
+    const call = this.call(method);
+    const outcome: Written | undefined = call.optional('expect', options.expect);
+    this.assembler.taskStep(call.origin, call.arg('task', task), op(call), outcome);
+    return this;
+  }
+
   private call(method: string): BuilderCall {
     this.calls++;
     return new BuilderCall(`${method}#${this.calls}`, this.calls);
   }
 }
 
-/** One builder call: where its steps say they come from, and the field names of its arguments. */
-class BuilderCall {
-  readonly origin: Origin;
-
-  constructor(
-    private readonly name: string,
-    line: number,
-  ) {
-    this.origin = { pos: { file: BUILDER_FILE, line, col: 1 }, site: this.site() };
-  }
-
-  arg(field: string, text: string): Written {
-    return { text, site: this.site(field) };
-  }
-
-  private site(field?: string): InputErrorSite {
-    return { field: field === undefined ? this.name : `${this.name}.${field}` };
-  }
+function list<T extends string>(types: T | readonly T[]): readonly T[] {
+  return typeof types === 'string' ? [types as T] : (types as readonly T[]);
 }

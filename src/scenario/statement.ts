@@ -1,4 +1,5 @@
 import type { Origin, PairCheck, ScenarioAssembler, StateCheck, Written } from './assembler.ts';
+import type { WrittenOp } from './operation.ts';
 
 /**
  * One line of a scenario as written, before `repeat` blocks and `$NAME`s are expanded; a
@@ -12,19 +13,13 @@ export type Statement =
   | { readonly kind: 'param'; readonly origin: Origin; readonly name: Written; readonly value: Written }
   | { readonly kind: 'task'; readonly origin: Origin; readonly names: readonly Written[] }
   | {
-      readonly kind: 'unshare';
+      readonly kind: 'task-step';
       readonly origin: Origin;
       readonly task: Written;
-      readonly types: readonly Written[];
+      readonly op: WrittenOp;
       readonly outcome: Written | undefined;
     }
-  | {
-      readonly kind: 'read';
-      readonly origin: Origin;
-      readonly task: Written;
-      readonly nsType: Written;
-      readonly as: Written | undefined;
-    }
+  | { readonly kind: 'next-inode'; readonly origin: Origin; readonly as: Written | undefined }
   | { readonly kind: 'sleep'; readonly origin: Origin; readonly duration: Written }
   | {
       readonly kind: 'expect';
@@ -58,11 +53,11 @@ export function runStatements(statements: readonly Statement[], assembler: Scena
       case 'task':
         for (const name of s.names) assembler.declareTask(name);
         break;
-      case 'unshare':
-        assembler.unshare(s.origin, s.task, s.types, s.outcome);
+      case 'task-step':
+        assembler.taskStep(s.origin, s.task, s.op, s.outcome);
         break;
-      case 'read':
-        assembler.read(s.origin, s.task, s.nsType, s.as);
+      case 'next-inode':
+        assembler.nextInode(s.origin, s.as);
         break;
       case 'sleep':
         assembler.sleep(s.origin, s.duration);

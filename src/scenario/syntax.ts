@@ -1,9 +1,7 @@
-import { InputError, quote, type InputErrorSite } from '../errors/inputError.ts';
+import { InputError, quote } from '../errors/inputError.ts';
 import {
   COUNT_SHAPE,
   DEFAULT_LOOP_VARIABLE,
-  NS_TYPE_SHAPE,
-  OUTCOME_SHAPE,
   PAIR_CHECKS,
   STATE_CHECKS,
   type Origin,
@@ -12,11 +10,13 @@ import {
   type Written,
 } from './assembler.ts';
 import { DURATION_SHAPE } from './duration.ts';
-import { splitLines, tokenize, type Token } from './lex.ts';
+import { splitLines, tokenize } from './lex.ts';
+import { LineReader } from './lineReader.ts';
 import type { Statement } from './statement.ts';
+import { taskStep } from './taskSyntax.ts';
 
-const STATEMENT_SHAPE = 'a statement (scenario, param, task, TASK: unshare|read, sleep, repeat, expect)';
-const STEP_SHAPE = 'a step (TASK: unshare|read, sleep, repeat, expect) or "}"';
+const STATEMENT_SHAPE = 'a statement (scenario, param, task, TASK: OPERATION, next-inode, sleep, repeat, expect)';
+const STEP_SHAPE = 'a step (TASK: OPERATION, next-inode, sleep, repeat, expect) or "}"';
 const EXPECTATION_SHAPE =
   'an expectation (NAME held, NAME released, same-inode A B, other-inode A B, same-ns A B, other-ns A B)';
 
@@ -82,6 +82,11 @@ class BlockParser {
         line.end();
         return { kind: 'sleep', origin, duration };
       }
+      case 'next-inode': {
+        const as = line.takeIf('as') ? line.take('a name after "as"') : undefined;
+        line.end(as === undefined ? '"as NAME" or end of line' : 'end of line');
+        return { kind: 'next-inode', origin, as };
+      }
       case 'expect':
         return expectation(line, origin);
       case 'repeat':
@@ -130,59 +135,6 @@ function declaration(line: LineReader, origin: Origin, keyword: Written): Statem
   }
 }
 
-/** `TASK: unshare ...` or `TASK: read ...`; `TASK:unshare` without the space is read alike. */
-function taskStep(line: LineReader, origin: Origin, first: Written, colon: number): Statement {
-  const task = { text: first.text.slice(0, colon), site: first.site };
-  if (task.text === '') line.fail(first.site, 'a task name before ":"', quote(first.text));
-  const rest = first.text.slice(colon + 1);
-  const op = rest === '' ? line.take('an operation (unshare or read) after ":"') : line.shifted(first, colon + 1, rest);
-  if (op.text === 'unshare') {
-    const types = nsTypeList(line);
-    let outcome: Written | undefined;
-    if (line.takeIf('=>')) {
-      outcome = line.take(`${OUTCOME_SHAPE} after "=>"`);
-      line.end();
-    } else line.end('"=>" or end of line');
-    return { kind: 'unshare', origin, task, types, outcome };
-  }
-  if (op.text === 'read') {
-    const nsType = line.take(NS_TYPE_SHAPE);
-    let as: Written | undefined;
-    if (line.takeIf('as')) {
-      as = line.take('a name after "as"');
-      line.end();
-    } else line.end('"as NAME" or end of line');
-    return { kind: 'read', origin, task, nsType, as };
-  }
-  return line.fail(op.site, 'an operation (unshare or read)', quote(op.text));
-}
-
-/**
- * `user,net`, `user, net` or `user ,net`: the list goes on while a comma is pending or the next
- * token starts with one.
- */
-function nsTypeList(line: LineReader): Written[] {
-  const types: Written[] = [];
-  let needType = true;
-  for (;;) {
-    const token = line.take(NS_TYPE_SHAPE);
-    if (token.text === '=>') line.fail(token.site, NS_TYPE_SHAPE, '"=>"');
-    let offset = 0;
-    for (const [k, part] of token.text.split(',').entries()) {
-      if (k > 0) {
-        if (needType) line.fail(line.shifted(token, offset - 1, ',').site, NS_TYPE_SHAPE, '","');
-        needType = true;
-      }
-      if (part !== '') {
-        types.push(line.shifted(token, offset, part));
-        needType = false;
-      }
-      offset += part.length + 1;
-    }
-    if (!needType && !line.nextStartsWith(',')) return types;
-  }
-}
-
 function expectation(line: LineReader, origin: Origin): Statement {
   const first = line.take(EXPECTATION_SHAPE);
   if ((PAIR_CHECKS as readonly string[]).includes(first.text)) {
@@ -197,63 +149,4 @@ function expectation(line: LineReader, origin: Origin): Statement {
   }
   line.end();
   return { kind: 'expect', origin, check: state.text as StateCheck, names: [first] };
-}
-
-/** The tokens of one line, read left to right; every failure names this line and a column. */
-class LineReader {
-  private index = 0;
-
-  constructor(
-    private readonly file: string,
-    private readonly line: number,
-    private readonly tokens: readonly Token[],
-  ) {}
-
-  atEnd(): boolean {
-    return this.index >= this.tokens.length;
-  }
-
-  /** The next token; `expected` says what it should be, for the error when there is none. */
-  take(expected: string): Written {
-    const token = this.tokens[this.index];
-    if (token === undefined) return this.fail(this.endSite(), expected, 'end of line');
-    this.index++;
-    return { text: token.text, site: { line: this.line, col: token.col } };
-  }
-
-  nextStartsWith(prefix: string): boolean {
-    return this.tokens[this.index]?.text.startsWith(prefix) ?? false;
-  }
-
-  takeIf(text: string): boolean {
-    if (this.tokens[this.index]?.text !== text) return false;
-    this.index++;
-    return true;
-  }
-
-  end(expected = 'end of line'): void {
-    const token = this.tokens[this.index];
-    if (token !== undefined) this.fail({ line: this.line, col: token.col }, expected, quote(token.text));
-  }
-
-  /** Part of a token: `text`, starting `offset` characters into `token`. */
-  shifted(token: Written, offset: number, text: string): Written {
-    const col = 'col' in token.site ? token.site.col : 1;
-    return { text, site: { line: this.line, col: col + offset } };
-  }
-
-  origin(first: Written): Origin {
-    const col = 'col' in first.site ? first.site.col : 1;
-    return { pos: { file: this.file, line: this.line, col }, site: first.site };
-  }
-
-  fail(site: InputErrorSite, expected: string, found: string): never {
-    throw new InputError({ file: this.file, ...site, expected, found });
-  }
-
-  /** Just past the last token: where "found end of line" points. */
-  private endSite(): InputErrorSite {
-    const last = this.tokens.at(-1);
-    return { line: this.line, col: last === undefined ? 1 : last.col + last.text.length };
-  }
 }

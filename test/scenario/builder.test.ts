@@ -140,11 +140,11 @@ describe('scenario builder errors', () => {
     );
     expectInputError(
       () => scenario('x').task('a', 'a'),
-      '<builder>: field task#1.names[1]: expected a task name not declared before, found "a" again',
+      '<builder>: field task#1.names[1]: expected a task name not declared or forked before, found "a" again',
     );
     expectInputError(
       () => scenario('x').task('main').do('mian', read('net')),
-      '<builder>: field do#2.task: expected a task declared earlier (main), found "mian"',
+      '<builder>: field do#2.task: expected a task declared or forked earlier (main), found "mian"',
     );
     expectInputError(
       () =>
@@ -176,7 +176,7 @@ describe('scenario builder errors', () => {
         scenario('x')
           .task('m')
           .do('m', read('mount' as NsType)),
-      '<builder>: field do#2.nsType: expected a namespace type (user, pid, net, mnt, uts, ipc, cgroup, time), found "mount"',
+      '<builder>: field do#2.nsType: expected a namespace file (user, pid, pid_for_children, net, mnt, uts, ipc, cgroup, time, time_for_children), found "mount"',
     );
     expectInputError(
       () => scenario('x').task('m').do('m', read('net', 'other-ns')),
@@ -200,7 +200,7 @@ describe('scenario builder errors', () => {
     );
     expectInputError(
       () => scenario('x').task('m').do('m', read('net', 'a')).expect(sameNs('a', 'b')),
-      '<builder>: field expect#3.b: expected a name bound earlier by "read TYPE as NAME" (bound so far: a), found "b"',
+      '<builder>: field expect#3.b: expected a name bound earlier by "as NAME" of read, open or ioctl (bound so far: a), found "b"',
     );
     expectInputError(
       () =>

@@ -5,8 +5,12 @@ import { parseScenario } from '../../src/scenario/parse.ts';
 import { expectInputError } from './support.ts';
 
 const TYPES = 'a namespace type (user, pid, net, mnt, uts, ipc, cgroup, time)';
-const STATEMENT = 'a statement (scenario, param, task, TASK: unshare|read, sleep, repeat, expect)';
-const STEP = 'a step (TASK: unshare|read, sleep, repeat, expect) or "}"';
+const STATEMENT = 'a statement (scenario, param, task, TASK: OPERATION, next-inode, sleep, repeat, expect)';
+const STEP = 'a step (TASK: OPERATION, next-inode, sleep, repeat, expect) or "}"';
+const OPERATION =
+  'an operation (unshare, fork, thread, setns, open, ioctl, close, bind, umount, mount, socket, pidfd, shmat, shmdt, exec, exit, wait, set, read)';
+const FILES = 'a namespace file (user, pid, pid_for_children, net, mnt, uts, ipc, cgroup, time, time_for_children)';
+const BOUND = 'a name bound earlier by "as NAME" of read, open or ioctl';
 const EXPECTATION =
   'an expectation (NAME held, NAME released, same-inode A B, other-inode A B, same-ns A B, other-ns A B)';
 const DURATION = 'a duration such as 500ms, 0.5s, 10us or 0ns';
@@ -88,17 +92,9 @@ describe('syntax errors', () => {
   describe('task steps', () => {
     check([
       ['no task before :', 'task m\n: unshare net', 'e.nsl:2:1: expected a task name before ":", found ":"'],
-      ['no operation', 'task m\nm:', 'e.nsl:2:3: expected an operation (unshare or read) after ":", found end of line'],
-      [
-        'unknown operation',
-        'task m\nm: setns net',
-        'e.nsl:2:4: expected an operation (unshare or read), found "setns"',
-      ],
-      [
-        'unknown operation glued to :',
-        'task m\nm:fork',
-        'e.nsl:2:3: expected an operation (unshare or read), found "fork"',
-      ],
+      ['no operation', 'task m\nm:', `e.nsl:2:3: expected ${OPERATION} after ":", found end of line`],
+      ['unknown operation', 'task m\nm: clone net', `e.nsl:2:4: expected ${OPERATION}, found "clone"`],
+      ['unknown operation glued to :', 'task m\nm:spawn', `e.nsl:2:3: expected ${OPERATION}, found "spawn"`],
       ['unshare without types', 'task m\nm: unshare', `e.nsl:2:11: expected ${TYPES}, found end of line`],
       ['unshare with a trailing comma', 'task m\nm: unshare user,', `e.nsl:2:17: expected ${TYPES}, found end of line`],
       [
@@ -123,10 +119,14 @@ describe('syntax errors', () => {
         'task m\nm: unshare net => ok EPERM',
         'e.nsl:2:22: expected end of line, found "EPERM"',
       ],
-      ['read without a type', 'task m\nm: read', `e.nsl:2:8: expected ${TYPES}, found end of line`],
+      ['read without a type', 'task m\nm: read', `e.nsl:2:8: expected ${FILES}, found end of line`],
       ['read as without a name', 'task m\nm: read net as', 'e.nsl:2:15: expected a name after "as", found end of line'],
-      ['read with a stray word', 'task m\nm: read net x', 'e.nsl:2:13: expected "as NAME" or end of line, found "x"'],
-      ['read as with two names', 'task m\nm: read net as x y', 'e.nsl:2:18: expected end of line, found "y"'],
+      [
+        'read with a stray word',
+        'task m\nm: read net x',
+        'e.nsl:2:13: expected "as NAME", "=>" or end of line, found "x"',
+      ],
+      ['read as with two names', 'task m\nm: read net as x y', 'e.nsl:2:18: expected "=>" or end of line, found "y"'],
     ]);
   });
 
@@ -203,12 +203,12 @@ describe('value and reference errors', () => {
       [
         'duplicate task on one line',
         'task main main',
-        'e.nsl:1:11: expected a task name not declared before, found "main" again',
+        'e.nsl:1:11: expected a task name not declared or forked before, found "main" again',
       ],
       [
         'duplicate task on another line',
         'task a main\n\ntask main',
-        'e.nsl:3:6: expected a task name not declared before, found "main" again',
+        'e.nsl:3:6: expected a task name not declared or forked before, found "main" again',
       ],
       [
         'bad loop variable',
@@ -223,27 +223,27 @@ describe('value and reference errors', () => {
       [
         'no task declared',
         'main: unshare net',
-        'e.nsl:1:1: expected a task declared earlier (none is declared; add "task main" before this step), found "main"',
+        'e.nsl:1:1: expected a task declared or forked earlier (none is declared; add "task main" before this step), found "main"',
       ],
       [
         'unknown task',
         'task main helper\nmian: unshare net',
-        'e.nsl:2:1: expected a task declared earlier (main, helper), found "mian"',
+        'e.nsl:2:1: expected a task declared or forked earlier (main, helper), found "mian"',
       ],
       [
         'task declared too late',
         'task a\nmain: read net\ntask main',
-        'e.nsl:2:1: expected a task declared earlier (a), found "main"',
+        'e.nsl:2:1: expected a task declared or forked earlier (a), found "main"',
       ],
       [
         'unknown task from $i',
         'task w1\nrepeat 2 {\n  w$i: read net\n}',
-        'e.nsl:3:3: expected a task declared earlier (w1), found "w$i" (= "w2")',
+        'e.nsl:3:3: expected a task declared or forked earlier (w1), found "w$i" (= "w2")',
       ],
       ['bad type', 'task main\n\n\nmain: unshare nett', `e.nsl:4:15: expected ${TYPES}, found "nett"`],
       ['bad type in a list', 'task m\nm: unshare user,NET', `e.nsl:2:17: expected ${TYPES}, found "NET"`],
       ['bad type in a spaced list', 'task m\nm: unshare user, mount', `e.nsl:2:18: expected ${TYPES}, found "mount"`],
-      ['bad type to read', 'task m\nm: read network', `e.nsl:2:9: expected ${TYPES}, found "network"`],
+      ['bad type to read', 'task m\nm: read network', `e.nsl:2:9: expected ${FILES}, found "network"`],
       [
         'duplicate type',
         'task m\nm: unshare net,user,net',
@@ -290,30 +290,26 @@ describe('value and reference errors', () => {
 
   describe('names and variables', () => {
     check([
-      [
-        'expect an unbound name',
-        'expect x held',
-        'e.nsl:1:8: expected a name bound earlier by "read TYPE as NAME" (none is bound yet), found "x"',
-      ],
+      ['expect an unbound name', 'expect x held', `e.nsl:1:8: expected ${BOUND} (none is bound yet), found "x"`],
       [
         'expect a misspelt name',
         'task m\nm: read net as orig\nm: read net as trash1\nexpect same-inode trash1 trsh1',
-        'e.nsl:4:26: expected a name bound earlier by "read TYPE as NAME" (bound so far: orig, trash1), found "trsh1"',
+        `e.nsl:4:26: expected a name bound earlier by "as NAME" of read, open, ioctl or next-inode (bound so far: orig, trash1), found "trsh1"`,
       ],
       [
         'expect a name bound later',
         'task m\nexpect x released\nm: read net as x',
-        'e.nsl:2:8: expected a name bound earlier by "read TYPE as NAME" (none is bound yet), found "x"',
+        `e.nsl:2:8: expected ${BOUND} (none is bound yet), found "x"`,
       ],
       [
         'expect a name from $i',
         'task m\nm: read net as n1\nrepeat 2 {\n  expect n$i held\n}',
-        'e.nsl:4:10: expected a name bound earlier by "read TYPE as NAME" (bound so far: n1), found "n$i" (= "n2")',
+        `e.nsl:4:10: expected ${BOUND} (bound so far: n1), found "n$i" (= "n2")`,
       ],
       [
         'many bound names are cut short',
         'task m\nrepeat 10 {\n  m: read net as n$i\n}\nexpect x held',
-        'e.nsl:5:8: expected a name bound earlier by "read TYPE as NAME" (bound so far: n1, n2, n3, n4, n5, n6, n7, n8 and 2 more), found "x"',
+        `e.nsl:5:8: expected ${BOUND} (bound so far: n1, n2, n3, n4, n5, n6, n7, n8 and 2 more), found "x"`,
       ],
       ['bind a bad name', 'task m\nm: read net as 1x', `e.nsl:2:16: expected a name ${ID}, found "1x"`],
       [
