@@ -1,13 +1,24 @@
 import type { KernelProfile } from '../profile.ts';
+import { linux61 } from './linux-6.1.ts';
+import { linux612 } from './linux-6.12.ts';
+import { linux614 } from './linux-6.14.ts';
 import { linux618 } from './linux-6.18.ts';
+import { linux619 } from './linux-6.19.ts';
+import { linux7x } from './linux-7.x.ts';
 
 /**
- * The kernel profiles nslife knows, by name.
+ * The kernel profiles nslife knows, by name. Their release ranges do not overlap; 6.2–6.10 and
+ * releases after 7.3 have no profile (see docs/kernel-versions.md).
  *
  * @public
  */
 export const PROFILES: Readonly<Record<string, KernelProfile>> = {
+  [linux61.name]: linux61,
+  [linux612.name]: linux612,
+  [linux614.name]: linux614,
   [linux618.name]: linux618,
+  [linux619.name]: linux619,
+  [linux7x.name]: linux7x,
 };
 
 /** The default profile (the kernel nslife was calibrated on). @public */
