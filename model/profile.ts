@@ -46,6 +46,35 @@ export interface KernelProfile {
   readonly initialLimits: Readonly<Record<NsType, number>>;
   /** Nesting limit of user namespaces: creation fails with ENOSPC when the parent's level is above it. */
   readonly userNestingLimit: number;
+  /** Nesting limit of pid namespaces (`MAX_PID_NS_LEVEL`): ENOSPC when the new level would exceed it. */
+  readonly pidNestingLimit: number;
+  /**
+   * Which initial namespaces have fixed inode numbers (include/uapi/linux/nsfs.h `init_ns_ino`);
+   * NET and MNT are fixed since 6.18, before that they took dynamic numbers at boot.
+   */
+  readonly fixedInitInodes: readonly NsType[];
+  /**
+   * How a pid namespace is destroyed once its last reference is gone:
+   * - `sync`: `put_pid_ns` → `destroy_pid_namespace` in the putter's context (≤ 6.13);
+   * - `work`: `schedule_work(destroy_pid_namespace_work)` (6.14+, per-pidns pid_max sysctls).
+   */
+  readonly pidReaper: 'sync' | 'work';
+  /** `create_ipc_ns` flushes the pending `free_ipc` work and retries before giving ENOSPC (5.18+). */
+  readonly ipcCreateFlushRetry: boolean;
+  /** execve() moves the caller into its `time_for_children` (`exec_task_namespaces`). */
+  readonly execEntersTimeForChildren: boolean;
+  /** Opening `pid_for_children` before the first child exists: ENOENT (≤ 6.18) or allowed (7.x). */
+  readonly pidForChildrenBeforeInit: 'ENOENT' | 'allowed';
+  /**
+   * Active references (6.19+): a namespace with references but no active one is inactive — its
+   * file handles no longer open, listns no longer lists it. Without them, a file handle opens
+   * while the reference count is above zero.
+   */
+  readonly activeRefs: boolean;
+  /** nsfs file handles (`name_to_handle_at` on nsfs; 6.18+). */
+  readonly fileHandles: boolean;
+  /** The listns(2) system call (6.19+). */
+  readonly listns: boolean;
   /** Latencies of the deferred steps (calibrated; see `nslife calibrate`). */
   readonly latency: {
     /** `queue_work(netns_wq)` until `cleanup_net` takes the batch (`llist_del_all`). */
@@ -56,13 +85,27 @@ export interface KernelProfile {
     readonly netnsExit: LatencyRange;
     /** exits done until the end of the final loop (`rcu_barrier()` dominates). */
     readonly netnsFinal: LatencyRange;
-    /** last cred put (task reaped) until `free_user_ns` runs (RCU grace period + system_wq). */
-    readonly userFree: LatencyRange;
+    /** `schedule_work` on system_wq until the work function runs (`free_user_ns`, `destroy_pid_namespace_work`, `free_ipc`). */
+    readonly workqueue: LatencyRange;
+    /** An RCU grace period (`call_rcu`, `synchronize_rcu`, `kfree_rcu`). */
+    readonly rcuGrace: LatencyRange;
+    /**
+     * Reap until the task's credentials are put (`release_task` → `delayed_put_task_struct`,
+     * call_rcu → `put_cred_rcu`): the zombie's user namespace reference outlives the reap by this.
+     */
+    readonly credPut: LatencyRange;
+    /** Reap until the task's struct pid is put (`free_pid` → call_rcu `delayed_put_pid`). */
+    readonly pidPut: LatencyRange;
   };
   /** How long the operations themselves take on the machine (they are not instantaneous). */
   readonly opDuration: {
     readonly unshareUser: LatencyRange;
     readonly unshareNet: LatencyRange;
+    /** Any other namespace creation (unshare/clone of mnt, uts, ipc, pid, cgroup, time). */
+    readonly unshareOther: LatencyRange;
+    readonly fork: LatencyRange;
+    /** Everything else: open, close, setns, ioctl, mount, socket, exit, wait, ... */
+    readonly syscall: LatencyRange;
     readonly read: LatencyRange;
   };
 }

@@ -43,6 +43,11 @@ export function machineEventsOf(e: Effect): MachineEvents {
         namespaces: e.ns.map((ns) => [ns, { type: 'reaper.step', step: e.step }] as const),
         netnsWorker: e.reaper === 'cleanup_net' ? [{ type: 'reaper.step', step: e.step, ns: e.ns }] : [],
       };
+    case 'put.deferred':
+    case 'task.exited':
+    case 'task.reaped':
+      // Holder-side events: no lifecycle transition of their own (the put itself is a later ns.lastPut).
+      return { created: [], namespaces: [], netnsWorker: [] };
   }
 }
 

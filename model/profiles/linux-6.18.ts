@@ -21,7 +21,7 @@ export const linux618: KernelProfile = {
   },
   nsIds: 'percpu-cookie', // kernel/nstree.c ns_tree_gen_id → gen_cookie_next (COOKIE_LOCAL_BATCH 4096)
   initialLimits: {
-    // init_user_ns: ucount_max = max_threads / 2 (kernel/ucount.c: setup_userns_sysctls, user_namespace_sysctl_init)
+    // init_user_ns: ucount_max[i] = max_threads / 2 (kernel/fork.c: fork_init [6.1, 6.12, 7.3]); 96362 on this VM
     user: 96362,
     pid: 96362,
     net: 96362,
@@ -32,6 +32,15 @@ export const linux618: KernelProfile = {
     time: 96362,
   },
   userNestingLimit: 32, // create_user_ns: parent_ns->level > 32 → ENOSPC
+  pidNestingLimit: 32, // create_pid_namespace: level > MAX_PID_NS_LEVEL (32) → ENOSPC
+  fixedInitInodes: ['user', 'pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 'time'], // init_ns_ino: NET, MNT new in 6.18
+  pidReaper: 'work', // put_pid_ns → schedule_work(destroy_pid_namespace_work) since 6.14 (7863dcc72d0f); kallsyms 6.18.44
+  ipcCreateFlushRetry: true, // ipc/namespace.c: create_ipc_ns — flush_work(&free_ipc_work) and retry (since 6.3; absent in 6.1)
+  execEntersTimeForChildren: true, // fs/exec.c → exec_task_namespaces (timens_on_fork) [exp 6.18.44]
+  pidForChildrenBeforeInit: 'ENOENT', // kernel/pid_namespace.c: pidns_for_children_get — no child_reaper → ENOENT [exp]
+  activeRefs: false, // __ns_ref_active arrives in 6.19
+  fileHandles: true, // fs/nsfs.c: nsfs_export_operations (6.18)
+  listns: false, // listns(2) is 6.19+; ENOSYS here [exp]
   // Measured on 6.18.44 (2 CPUs), test/fixtures/traces seed-* (29 traces, 70 cleanup_net runs,
   // tracefs): start→end 29.6–67.2 ms (median 36.5); queue→start a few µs to 2 ms when the
   // worker is idle. Inside a run, from where new netns numbers land (/proc/net runs): the lo
@@ -44,11 +53,20 @@ export const linux618: KernelProfile = {
     netnsUnregister: range(0.02, 10),
     netnsExit: range(8, 30),
     netnsFinal: range(5, 45),
-    userFree: range(0.5, 100), // not calibrated yet: no user namespace dies in v0 scenarios
+    // Not calibrated yet (issue 5): single measurements from KERNEL-RULES.md 7.2/7.7 [exp 6.18.44]:
+    // ipc inum back 6–14 ms after the last task exits (work + synchronize_rcu); a reaped task's
+    // user ns still opens by handle up to ~52 ms, its pid ns up to ~17 ms.
+    workqueue: range(0.001, 5),
+    rcuGrace: range(0.1, 40),
+    credPut: range(0.1, 80),
+    pidPut: range(0.1, 40),
   },
   opDuration: {
     unshareUser: range(0.005, 1),
     unshareNet: range(0.2, 10),
+    unshareOther: range(0.005, 2),
+    fork: range(0.05, 5),
+    syscall: range(0.002, 1),
     read: range(0.002, 1),
   },
 };

@@ -12,6 +12,7 @@ export function netReaper(p: KernelProfile): Reaper {
   const inumAtExit = p.inodes.netInumRelease === 'exit';
   return {
     kind: 'batched-worker',
+    fn: 'cleanup_net',
     queue: 'netns_wq (create_singlethread_workqueue: ordered, one run at a time)',
     queuedBy: 'net/core/net_namespace.c: __put_net (llist_add(&net->cleanup_list); first adder queue_work)',
     steps: [

@@ -8,11 +8,21 @@ import type { KernelProfile } from '../profile.ts';
  * - `inum`: the namespace's own inode number;
  * - `ucount`: the `max_*_namespaces` charge, all the way up the user namespace chain;
  * - `owner-ref`: the reference on the owning user namespace;
- * - `parent-ref`: the reference on the parent (user, pid).
+ * - `parent-ref`: the reference on the parent (user, pid); a parent whose last reference this
+ *   was is freed by the same reaper at once (the kernel's loop up the parent chain);
+ * - `mounts`: every mount of a mount namespace (umount_tree), which drops what they pin.
  *
  * @public
  */
-export type Release = 'tree' | 'device-proc-inodes' | 'proc-inodes' | 'inum' | 'ucount' | 'owner-ref' | 'parent-ref';
+export type Release =
+  | 'tree'
+  | 'device-proc-inodes'
+  | 'proc-inodes'
+  | 'inum'
+  | 'ucount'
+  | 'owner-ref'
+  | 'parent-ref'
+  | 'mounts';
 
 /**
  * One step of a reaper, in the kernel's order.
@@ -24,7 +34,11 @@ export interface ReaperStep {
   readonly id: string;
   /** Kernel function(s) this step is, `file: function [versions]`. */
   readonly source: string;
-  /** Delay from the previous step (or from the queueing), a key of `profile.latency`; null = same instant. */
+  /**
+   * Delay from the previous step (or, for the first, from the last put), a key of
+   * `profile.latency`; null = same instant (the first step of a synchronous reaper runs in the
+   * last putter's context).
+   */
   readonly latency: keyof KernelProfile['latency'] | null;
   readonly releases: readonly Release[];
 }
@@ -39,6 +53,8 @@ export interface ReaperStep {
  */
 export interface Reaper {
   readonly kind: 'sync' | 'batched-worker' | 'work-item';
+  /** The kernel function that does the work (trace event names: `model.<fn>.<step>`). */
+  readonly fn: string;
   /** Where the work is queued (`netns_wq`, `system_wq`). */
   readonly queue: string;
   /** The function that puts the namespace on the queue. */

@@ -46,16 +46,26 @@ function worldKey(w: World): string {
   let k = worldKeys.get(w);
   if (k !== undefined) return k;
   const parts: (string | number)[] = [w.inodes.next, w.inodes.runs.join(',')];
-  for (const t of w.tasks) parts.push(`${t.ns.user},${t.ns.net}`);
-  for (const n of w.ns) {
-    if (n.state === 'freed' || n.initial) continue;
+  for (const t of w.tasks)
     parts.push(
-      `${n.id}:${n.refs}${n.state[0]}${n.reaperStep}n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}c${n.chargedTo}`,
+      `${t.state[0]}${t.parent}:${t.ns.user},${t.ns.pid},${t.ns.net},${t.ns.mnt},${t.ns.uts},${t.ns.ipc},${t.ns.cgroup},${t.ns.time},${t.pidForChildren},${t.timeForChildren}f${t.files}s${Object.entries(t.shm).join(';')}`,
     );
+  for (const p of w.pids) parts.push(p.refs);
+  for (const ft of w.fdTables) parts.push(`T${ft.users}${Object.entries(ft.fds).map(([n, e]) => `${n}=${e.file}${e.cloexec ? 'c' : ''}`).join(';')}`);
+  for (const f of w.files) parts.push(`F${f.refs}`);
+  for (const s of w.shm) parts.push(`S${s.maps}`);
+  for (const n of w.ns) {
+    if (n.state === 'freed') continue;
+    let part = `${n.id}:${n.refs}/${n.nsfs}${n.state[0]}${n.reaperStep}c${n.chargedTo}`;
+    if (!n.initial) part += `n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}`;
+    if (n.ucounts) part += `u${Object.values(n.ucounts.charged).join(',')}m${Object.values(n.ucounts.max).join(',')}`;
+    if (n.pidns) part += `r${n.pidns.reaper}${n.pidns.adding ? 'a' : ''}`;
+    if (n.mounts) part += `M${n.mounts.map((m) => `${m.path}>${m.kind}${m.ns}`).join(';')}`;
+    parts.push(part);
   }
-  const q = w.netns;
-  parts.push(`N${q.state}${q.step}${q.requeued ? 'r' : ''}[${q.cleanupList.join(',')}][${q.batch.join(',')}]`);
-  parts.push(`U[${w.userWork.map((x) => x.ns).join(',')}]`);
+  for (const q of [w.netns, w.ipc])
+    parts.push(`Q${q.state}${q.step}${q.requeued ? 'r' : ''}[${q.cleanupList.join(',')}][${q.batch.join(',')}]`);
+  parts.push(`W[${w.work.map((x) => `${x.ns}.${x.step}`).join(',')}]`);
   k = parts.join('|');
   worldKeys.set(w, k);
   return k;

@@ -1,5 +1,6 @@
 import { produce } from 'immer';
-import { NS_TYPES, isNsType, type NsType } from '../../model/nsType.ts';
+import { NS_TYPES, type NsType } from '../../model/nsType.ts';
+import type { NsFile } from '../scenario/ast.ts';
 import type { KernelProfile } from '../../model/profile.ts';
 import { expandRuns } from '../engine/allocator.ts';
 import { intervalTiming } from '../engine/choice.ts';
@@ -51,7 +52,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   const strictness = opts.strictness ?? 'ordering';
   const profile = strictness === 'timed' ? opts.profile : relaxLatencies(opts.profile);
   const bound = opts.maxCandidates ?? 20_000;
-  const tasks = [...new Set(trace.steps.flatMap((s) => (s.task === null ? [] : [s.task])))];
+  const tasks = initialTasks(trace);
   const origin = trace.steps[0]?.t0 ?? 0;
   const ctx: EngineCtx = { profile, timing: intervalTiming(), at: { lo: 0, hi: 0 }, effects: null };
   const kernel: KernelActivity = reaperObservations(trace, origin);
@@ -103,7 +104,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       survivors = [];
       const allowed = new Set<string>();
       for (const { c, st } of work) {
-        const m = match(c, rec, st, step, initial);
+        const m = match(c, rec, st, step, initial, ctx);
         if (m.ok) survivors.push(m.c);
         else allowed.add(m.predicted);
       }
@@ -129,8 +130,8 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       try {
         for (const c of merge(survivors)) {
           for (const e of expand(c, window, ctx, kernel, bound)) {
-            if (refsMatch(e, rec)) held.push(e);
-            else allowed.add(describeRefs(e, rec));
+            if (refsMatch(e, rec, ctx)) held.push(e);
+            else allowed.add(describeRefs(e, rec, ctx));
           }
         }
       } catch (e) {
@@ -255,7 +256,11 @@ function freesOneOf(seen: Set<number>): Relevance {
       return false;
     };
     if (key === 'netns') return w.netns.batch.some(holds) || w.netns.cleanupList.some(holds);
-    return holds(Number(key.slice(5)));
+    if (key === 'ipc') return w.ipc.batch.some(holds) || w.ipc.cleanupList.some(holds);
+    // A work item (w:<ns>:<step>:...) frees its namespace's number, or puts a reference that may
+    // start a reaper: the latter can lead anywhere, so it always matters.
+    const [, ns, step] = key.split(':');
+    return Number(step) < 0 || holds(Number(ns));
   };
 }
 
@@ -294,8 +299,9 @@ function merge(cands: Candidate[]): Candidate[] {
     }
     const world = produce(old.world, (d: World) => {
       d.netns.due = hull(d.netns.due, c.world.netns.due);
-      d.userWork.forEach((x, i) => {
-        const y = c.world.userWork[i];
+      d.ipc.due = hull(d.ipc.due, c.world.ipc.due);
+      d.work.forEach((x, i) => {
+        const y = c.world.work[i];
         if (y) x.due = hull(x.due, y.due);
       });
     });
@@ -304,17 +310,35 @@ function merge(cands: Candidate[]): Candidate[] {
   return [...byKey.values()];
 }
 
+/**
+ * The scenario step a trace step executed: its op and args (src/scenario/observed.ts: stepArgs,
+ * validated by the trace schema) back into the IR.
+ */
 function execStepOf(rec: TraceStep): ExecStep {
   const pos = { file: '<trace>', line: rec.line, col: 1 };
   const task = rec.task ?? '';
   if (rec.op === 'read') {
     const type = String(rec.args['type']);
-    if (!isNsType(type)) throw new Error(`trace step ${rec.index}: unknown namespace type ${type}`);
-    return { kind: 'read', task, nsType: type, pos };
+    return { kind: 'read', task, nsType: type as NsFile, pos };
   }
-  const types = rec.args['types'];
-  if (!Array.isArray(types) || !types.every((t) => typeof t === 'string' && isNsType(t))) {
-    throw new Error(`trace step ${rec.index}: args.types must be a list of namespace types`);
+  if (rec.op === 'next-inode') return { kind: 'next-inode', pos };
+  if (rec.op === 'sleep') throw new Error('sleep steps are not executed');
+  return { ...rec.args, kind: rec.op, task, pos } as unknown as ExecStep;
+}
+
+/**
+ * The tasks a trace starts with: every task that acts (or is named) before a fork or thread step
+ * creates it. Tasks created by the scenario are not initial.
+ */
+function initialTasks(trace: Trace): string[] {
+  const created = new Set<string>();
+  const initial: string[] = [];
+  const note = (name: unknown): void => {
+    if (typeof name === 'string' && name !== '' && !created.has(name) && !initial.includes(name)) initial.push(name);
+  };
+  for (const s of trace.steps) {
+    note(s.task);
+    if ((s.op === 'fork' || s.op === 'thread') && typeof s.args['child'] === 'string') created.add(s.args['child']);
   }
-  return { kind: 'unshare', task, types: types as NsType[], pos };
+  return initial;
 }

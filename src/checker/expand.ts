@@ -113,10 +113,16 @@ function stepOf(w: World, t: InternalTransition, ctx: EngineCtx): string | null 
 function notBefore(c: Candidate, t: number): Candidate {
   const w = c.world;
   const late = (d: Interval): boolean => d.lo < t;
-  if (!(w.netns.state !== 'idle' && late(w.netns.due)) && !w.userWork.some((x) => late(x.due))) return c;
+  if (
+    !(w.netns.state !== 'idle' && late(w.netns.due)) &&
+    !(w.ipc.state !== 'idle' && late(w.ipc.due)) &&
+    !w.work.some((x) => late(x.due))
+  )
+    return c;
   const world = produce(w, (d: World) => {
     if (d.netns.state !== 'idle' && d.netns.due.lo < t) d.netns.due = { lo: t, hi: d.netns.due.hi };
-    for (const x of d.userWork) if (x.due.lo < t) x.due = { lo: t, hi: x.due.hi };
+    if (d.ipc.state !== 'idle' && d.ipc.due.lo < t) d.ipc.due = { lo: t, hi: d.ipc.due.hi };
+    for (const x of d.work) if (x.due.lo < t) x.due = { lo: t, hi: x.due.hi };
   });
   return { ...c, world };
 }

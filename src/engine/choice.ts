@@ -15,6 +15,8 @@ export interface ChoiceSource {
   readonly seed: number;
   /** A duration in `r`, in ns. */
   draw(r: LatencyRange): number;
+  /** One of `n` discrete outcomes (0 … n-1), e.g. which CPU's id batch a namespace got. */
+  pick(n: number): number;
 }
 
 /** @public */
@@ -23,6 +25,7 @@ export function createChoiceSource(seed: number): ChoiceSource {
   return {
     seed,
     draw: (r) => (r.max <= r.min ? r.min : uniformInt(rng, r.min, r.max)),
+    pick: (n) => (n <= 1 ? 0 : uniformInt(rng, 0, n - 1)),
   };
 }
 

@@ -18,7 +18,9 @@ export type Effect =
       readonly inodes: readonly number[];
       readonly at: Interval;
     }
-  | { readonly kind: 'ns.freed'; readonly ns: number; readonly at: Interval };
+  | { readonly kind: 'ns.freed'; readonly ns: number; readonly at: Interval }
+  | { readonly kind: 'put.deferred'; readonly ns: number; readonly at: Interval }
+  | { readonly kind: 'task.exited' | 'task.reaped'; readonly task: number; readonly at: Interval };
 
-/** @public */
-export type ReaperName = 'cleanup_net' | 'free_user_ns';
+/** The kernel function of a reaper (`cleanup_net`, `free_user_ns`, ...: model/rules). @public */
+export type ReaperName = string;

@@ -6,7 +6,7 @@ import type { EngineCtx } from './ctx.ts';
 import type { Effect } from './effects.ts';
 import { point } from './interval.ts';
 import { beginOp, endOp, fillOp, newOpState, type ExecStep } from './ops.ts';
-import { enabledInternal, fireInternal } from './reapers.ts';
+import { fireInternal, fireWorkAt, nextDue } from './reapers.ts';
 import { createWorld, type World } from './world.ts';
 
 /**
@@ -61,31 +61,33 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
 
   const runDue = (w: World, t: number): void => {
     for (;;) {
-      // Earliest due transition first; ties keep enabledInternal's order (netns worker first).
+      // Earliest due transition first; ties: the netns worker, the ipc worker, then work items
+      // in queueing order (enabledInternal's order).
       let key: string | null = null;
+      let idx = -1;
       let at = Infinity;
       if (w.netns.state !== 'idle' && w.netns.due.lo <= t) {
         key = 'netns';
         at = w.netns.due.lo;
       }
-      if (w.userWork.length > 0) {
-        for (const tr of enabledInternal(w)) {
-          if (tr.due.lo <= t && tr.due.lo < at) {
-            key = tr.key;
-            at = tr.due.lo;
-          }
+      if (w.ipc.state !== 'idle' && w.ipc.due.lo <= t && w.ipc.due.lo < at) {
+        key = 'ipc';
+        at = w.ipc.due.lo;
+      }
+      const work = w.work;
+      for (let i = 0; i < work.length; i++) {
+        const lo = (work[i] as { due: { lo: number } }).due.lo;
+        if (lo <= t && lo < at) {
+          key = null;
+          idx = i;
+          at = lo;
         }
       }
-      if (key === null) return;
+      if (key === null && idx < 0) return;
       ctx.at = point(at);
-      fireInternal(w, key, ctx);
+      if (idx >= 0) fireWorkAt(w, idx, ctx);
+      else fireInternal(w, key as string, ctx);
     }
-  };
-
-  const nextDue = (w: World): number => {
-    let due = w.netns.state !== 'idle' ? w.netns.due.lo : Infinity;
-    for (const it of w.userWork) if (it.due.lo < due) due = it.due.lo;
-    return due;
   };
 
   const engine: Engine = {
@@ -106,7 +108,7 @@ export function createEngine(opts: EngineOptions, tasks: readonly string[]): { e
         return { t0, t1: engine.now, errno: null };
       }
       const t1 = t0 + choice.draw(durationOf(profile, step));
-      const st = newOpState();
+      const st = newOpState((n) => choice.pick(n));
       runDue(w, t0);
       ctx.at = point(t0);
       beginOp(w, step, st, ctx);
@@ -145,6 +147,18 @@ function entryTime(t0: number, t1: number, j: number, entries: number): number {
 }
 
 function durationOf(p: KernelProfile, step: ExecStep): LatencyRange {
-  if (step.kind === 'read') return p.opDuration.read;
-  return step.types.includes('net') ? p.opDuration.unshareNet : p.opDuration.unshareUser;
+  switch (step.kind) {
+    case 'read':
+    case 'next-inode':
+      return p.opDuration.read;
+    case 'unshare':
+    case 'fork':
+      if (step.types.includes('net')) return p.opDuration.unshareNet;
+      if (step.types.some((t) => t !== 'user')) return p.opDuration.unshareOther;
+      return step.kind === 'fork' ? p.opDuration.fork : p.opDuration.unshareUser;
+    case 'thread':
+      return p.opDuration.fork;
+    default:
+      return p.opDuration.syscall;
+  }
 }

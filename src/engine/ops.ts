@@ -1,190 +1,299 @@
 import type { NsType } from '../../model/nsType.ts';
-import type { Step } from '../scenario/ast.ts';
-import { addRun, allocInode, allocInodes } from './allocator.ts';
+import type { Step, TaskStep } from '../scenario/ast.ts';
 import type { EngineCtx } from './ctx.ts';
-import { chargeUcount, getNs, putNs, rulesOf } from './refs.ts';
-import type { NsNode, TaskNode, World } from './world.ts';
+import { createNamespaces, fillNet, type Creation } from './create.ts';
+import {
+  bindFd,
+  bindMount,
+  closeFd,
+  fdTableOf,
+  ioctlNs,
+  mountProc,
+  openNs,
+  openPidfd,
+  openSocket,
+  procNs,
+  setns,
+  shmAttach,
+  shmDetach,
+  swap,
+  umountPath,
+} from './files.ts';
+import { openFile, putCred, putFile } from './refs.ts';
+import { addTask, detachAllShm, exitTask, reap, taskIndexOf, threadsOf } from './tasks.ts';
+import type { NsNode, PidNsState, TaskNode, World } from './world.ts';
+
+export { taskOf } from './tasks.ts';
 
 /**
- * The syscall-side operations. Each is split where the kernel changes shared state, so that
- * deferred kernel work can be placed in between:
- * - `beginOp`: the start of the syscall — ucount charges, the namespaces' own inode numbers
- *   (ns_common_init runs before setup_net);
- * - `fillOp`: per-item work inside the syscall that deferred work interleaves with — setup_net
- *   registers the /proc/net entries one at a time (proc_register → proc_alloc_inum), while a
- *   running cleanup_net may give numbers back between two of them;
- * - `endOp`: the end — `switch_task_namespaces` and `commit_creds`, which put the old namespaces.
+ * The steps the engine executes (everything but `sleep` and `expect`).
  *
  * @internal
  */
-export type ExecStep = Extract<Step, { kind: 'unshare' | 'read' }>;
+export type ExecStep = Exclude<Step, { kind: 'sleep' | 'expect' }>;
 
-/** Scratch state carried from an op's start to its end. @internal */
-export interface OpState {
+/**
+ * Scratch state carried from an op's start to its end. The syscall-side operations are split
+ * where the kernel changes shared state, so that deferred kernel work can be placed in between:
+ * - `beginOp`: the start — for unshare and clone, the new namespaces' ucount charges and own
+ *   inode numbers (ns_common_init runs before setup_net);
+ * - `fillOp`: setup_net registers the /proc/net entries one at a time (proc_register →
+ *   proc_alloc_inum), while a running cleanup_net may give numbers back between two of them;
+ * - `endOp`: the end — everything else (switch_task_namespaces, commit_creds, the new task, the
+ *   puts of close, exit, umount, ...).
+ *
+ * @internal
+ */
+export interface OpState extends Creation {
   errno: string | null;
-  created: Partial<Record<NsType, number>>;
-  /** /proc/net entries still to register for `created.net`. */
-  fill: number;
-  /** The number the last registered entry got (-1: none yet). */
-  last: number;
+  /** Choices made during the op (bind of a mount namespace on per-CPU-id kernels). */
+  choose: (options: number) => number;
 }
 
+const firstOption = (): number => 0;
+
 /** A fresh scratch state. @internal */
-export function newOpState(): OpState {
-  return { errno: null, created: {}, fill: 0, last: -1 };
+export function newOpState(choose: (options: number) => number = firstOption): OpState {
+  return { errno: null, created: {}, fill: 0, last: -1, choose };
 }
 
 /** Copies a scratch state (the checker forks it with the world). @internal */
 export function copyOpState(st: OpState): OpState {
-  return { errno: st.errno, created: { ...st.created }, fill: st.fill, last: st.last };
+  return { errno: st.errno, created: { ...st.created }, fill: st.fill, last: st.last, choose: st.choose };
+}
+
+/** The caller of a task step, or ESRCH when it is no longer running. */
+function caller(w: World, step: TaskStep): { i: number; t: TaskNode } | null {
+  const i = taskIndexOf(w, step.task);
+  const t = w.tasks[i] as TaskNode;
+  return t.state === 'running' ? { i, t } : null;
 }
 
 /** The start of `step`. @internal */
 export function beginOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): void {
-  if (step.kind === 'read') return;
-  unshareCreate(w, taskOf(w, step.task), step.types, st, ctx);
-}
-
-/**
- * Registers the next `count` /proc/net entries of the netns being created. The last
- * `netDeviceProcEntries` of them belong to the loopback device (`dev_snmp6/lo`, ns+64 on 6.18.44).
- *
- * @internal
- */
-export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): void {
-  const id = st.created.net;
-  if (id === undefined || count <= 0) return;
-  const n = w.ns[id] as NsNode;
-  const dev = Math.min(ctx.profile.inodes.netDeviceProcEntries, ctx.profile.inodes.netProcEntries);
-  const plain = Math.min(count, st.fill - dev);
-  if (plain > 0) {
-    const taken = scratchRuns;
-    taken.length = 0;
-    allocInodes(w.inodes, plain, taken);
-    for (let i = 0; i < taken.length; i += 2) addRun(n.procRuns, taken[i] as number, taken[i + 1] as number);
-    st.last = taken[taken.length - 1] as number;
-    st.fill -= plain;
-    count -= plain;
+  if (step.kind === 'next-inode') return;
+  const c = caller(w, step);
+  if (!c) {
+    st.errno = 'ESRCH';
+    return;
   }
-  for (; count > 0 && st.fill > 0; count--, st.fill--) n.devInodes.push((st.last = allocInode(w.inodes)));
+  if (step.kind === 'unshare') st.errno = createNamespaces(w, c.i, step.types, st, ctx, false);
+  else if (step.kind === 'fork') {
+    const target = step.types.includes('pid') ? null : (w.ns[c.t.pidForChildren] as NsNode).pidns;
+    // kernel/pid.c: alloc_pid — `if (!(ns->pid_allocated & PIDNS_ADDING)) goto out_free` (ENOMEM):
+    // the pid namespace's init has died.
+    if (target && !target.adding) st.errno = 'ENOMEM';
+    else st.errno = createNamespaces(w, c.i, step.types, st, ctx, true);
+  }
 }
 
-/** Reused for the runs one fill takes (copied into the namespace's set right away). */
-const scratchRuns: number[] = [];
+/** Registers the next `count` /proc/net entries of the netns being created. @internal */
+export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): void {
+  fillNet(w, st, count, ctx);
+}
 
 /** The end of `step`. @internal */
 export function endOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): void {
-  if (step.kind === 'read' || st.errno !== null) return;
-  unshareCommit(w, taskOf(w, step.task), st, ctx);
+  if (st.errno !== null) return;
+  if (step.kind === 'next-inode') return;
+  const c = caller(w, step);
+  if (!c) {
+    st.errno = 'ESRCH';
+    return;
+  }
+  st.errno = commit(w, c.i, c.t, step, st, ctx);
 }
 
-/** @internal */
-export function taskOf(w: World, name: string): TaskNode {
-  const i = w.taskIndex[name];
-  const t = i === undefined ? undefined : w.tasks[i];
-  if (!t) throw new Error(`unknown task ${name}`);
-  return t;
+function commit(w: World, i: number, t: TaskNode, step: TaskStep, st: OpState, ctx: EngineCtx): string | null {
+  switch (step.kind) {
+    case 'unshare':
+      return unshareCommit(w, t, st, ctx);
+    case 'fork':
+      return forkCommit(w, i, t, step, st, ctx);
+    case 'thread':
+      return threadCommit(w, i, t, step.child);
+    case 'setns':
+      return setns(w, i, step, ctx);
+    case 'open':
+      return openNs(w, t, step, ctx);
+    case 'ioctl':
+      return ioctlNs(w, t, step, ctx);
+    case 'close':
+      return closeFd(w, t, step.fd, ctx);
+    case 'bind':
+      return bindMount(w, t, step, ctx, st.choose);
+    case 'umount':
+      return umountPath(w, t, step.path, ctx);
+    case 'mount-proc':
+      return mountProc(w, t, step.path);
+    case 'socket':
+      return openSocket(w, t, step.as, step.cloexec, ctx);
+    case 'pidfd':
+      return openPidfd(w, t, step.target, step.as, ctx);
+    case 'shmat':
+      return shmAttach(w, t, step.as, ctx);
+    case 'shmdt':
+      return shmDetach(w, t, step.segment, ctx);
+    case 'exec':
+      return execCommit(w, i, t, ctx);
+    case 'exit':
+      exitTask(w, i, ctx);
+      return null;
+    case 'wait':
+      return waitChild(w, t, step.child, ctx);
+    case 'set-limit':
+      return setLimit(w, t, step.nsType, step.value);
+    case 'read': {
+      const r = procNs(w, t, step.nsType, ctx);
+      return 'errno' in r ? r.errno : null;
+    }
+  }
 }
 
 /**
- * kernel/fork.c: ksys_unshare — unshare_userns (create_user_ns), then unshare_nsproxy_namespaces
- * → create_new_namespaces (mnt, uts, ipc, pid, cgroup, net, time), each owned by the new user
- * namespace if there is one. A failure aborts the new creds (abort_creds puts the new user ns).
+ * ksys_unshare: switch_task_namespaces puts the old nsproxy's namespaces; commit_creds puts the
+ * old cred (after a grace period). New pid and time namespaces go to the *_for_children slots.
  */
-function unshareCreate(w: World, task: TaskNode, types: readonly NsType[], st: OpState, ctx: EngineCtx): void {
-  for (const t of types) rulesOf(t);
-  let owner = task.ns.user;
-  if (types.includes('user')) {
-    const parent = w.ns[owner] as NsNode;
-    // kernel/user_namespace.c: create_user_ns — `if (parent_ns->level > 32) return -ENOSPC`
-    if (parent.level > ctx.profile.userNestingLimit || !chargeUcount(w, owner, 'user')) {
-      st.errno = 'ENOSPC';
-      return;
+function unshareCommit(w: World, t: TaskNode, st: OpState, ctx: EngineCtx): null {
+  for (const type of Object.keys(st.created) as NsType[]) {
+    const id = st.created[type] as number;
+    if (type === 'user') {
+      const old = t.ns.user;
+      t.ns.user = id;
+      putCred(w, old, ctx);
+      continue;
     }
-    const id = createNs(w, 'user', owner, owner, parent.level + 1, ctx);
-    st.created.user = id;
-    owner = id;
+    const slot = type === 'pid' ? 'pidForChildren' : type === 'time' ? 'timeForChildren' : type;
+    // The new namespace's first reference is the nsproxy slot's: swap takes one more, so drop it.
+    swap(w, t, slot, id, ctx);
+    (w.ns[id] as NsNode).refs--;
   }
-  if (types.includes('net')) {
-    // net/core/net_namespace.c: copy_net_ns — inc_net_namespaces first (ENOSPC before any allocation)
-    if (!chargeUcount(w, owner, 'net')) {
-      st.errno = 'ENOSPC';
-      if (st.created.user !== undefined) putNs(w, st.created.user, ctx); // abort_creds
-      return;
-    }
-    st.created.net = createNs(w, 'net', owner, -1, 0, ctx);
-    st.fill = ctx.profile.inodes.netProcEntries;
-  }
+  return null;
 }
 
-function createNs(
+/**
+ * copy_process: the child gets the caller's credentials (or a new user namespace), a copy of
+ * its nsproxy (or new namespaces), a copy of its fd table (the files are shared), the shm
+ * attachments (the mm is copied), a struct pid in pid_for_children (or in a new pid namespace,
+ * whose init it becomes), and enters time_for_children (timens_on_fork).
+ */
+function forkCommit(
   w: World,
-  type: 'user' | 'net',
-  chargedTo: number,
-  parent: number,
-  level: number,
+  i: number,
+  t: TaskNode,
+  step: Extract<TaskStep, { kind: 'fork' }>,
+  st: OpState,
   ctx: EngineCtx,
-): number {
-  const id = w.ns.length;
-  // ns_common_init → proc_alloc_inum: the namespace's own number first, then (net) setup_net's
-  // pernet inits register the /proc/net entries, one number each.
-  const inode = allocInode(w.inodes);
-  const owner = type === 'user' ? parent : chargedTo;
-  w.ns.push({
-    id,
-    type,
-    initial: false,
-    inode,
-    procRuns: [],
-    devInodes: [],
-    refs: 1, // the new cred (user) / the new nsproxy (others)
-    state: 'active',
-    reaperStep: -1,
-    owner,
-    parent,
-    level,
-    chargedTo,
-    ucounts: type === 'user' ? { charged: zero(), max: maxAll() } : null,
-    createdAt: ctx.at.lo,
-    diedAt: -1,
-    freedAt: -1,
+): string | null {
+  const created = st.created;
+  const pidNs = created.pid ?? t.pidForChildren;
+  const timeForChildren = created.time ?? t.timeForChildren;
+  const table = fdTableOf(w, t);
+  w.fdTables.push({ users: 1, fds: { ...table.fds } });
+  for (const name of Object.keys(table.fds)) (w.files[(table.fds[name] as { file: number }).file] as { refs: number }).refs++;
+  const leader = w.tasks[t.leader] as TaskNode;
+  for (const name of Object.keys(leader.shm)) (w.shm[leader.shm[name] as number] as { maps: number }).maps++;
+  const ci = addTask(w, step.child, {
+    leader: null,
+    parent: t.leader,
+    state: 'running',
+    ns: {
+      user: created.user ?? t.ns.user,
+      pid: pidNs,
+      net: created.net ?? t.ns.net,
+      mnt: created.mnt ?? t.ns.mnt,
+      uts: created.uts ?? t.ns.uts,
+      ipc: created.ipc ?? t.ns.ipc,
+      cgroup: created.cgroup ?? t.ns.cgroup,
+      time: timeForChildren,
+    },
+    pidForChildren: pidNs,
+    timeForChildren,
+    files: w.fdTables.length - 1,
+    shm: { ...leader.shm },
   });
-  // user: prepare_creds took a reference on the parent for the new cred, and create_user_ns
-  // leaves it with the child as its parent reference (kernel/user_namespace.c: create_user_ns).
-  // Others: get_user_ns(owner) in each create function.
-  if (owner >= 0) getNs(w, owner);
-  ctx.effects?.push({ kind: 'ns.created', ns: id, at: ctx.at });
-  return id;
+  // The new namespaces' first references were for the child's cred / nsproxy: addTask took its own.
+  for (const type of Object.keys(created) as NsType[]) (w.ns[created[type] as number] as NsNode).refs--;
+  if (step.pidfd !== undefined) bindFd(w, t, step.pidfd, openFile(w, 'pidfd', (w.tasks[ci] as TaskNode).pid, t.ns.user), true, ctx);
+  void i;
+  return null;
 }
 
 /**
- * ksys_unshare: switch_task_namespaces (puts the old nsproxy's namespaces) then commit_creds
- * (puts the old cred and with it its user namespace reference; the kernel does that put from an
- * RCU callback, put_cred_rcu — it cannot be the last one here: the new user ns is a child).
+ * clone(CLONE_THREAD|CLONE_VM|CLONE_FILES|CLONE_FS|CLONE_SIGHAND): same process, fd table and
+ * mm; its own struct pid in the caller's pid namespace. EINVAL when pid_for_children differs
+ * from the active pid namespace (kernel/fork.c: copy_process); ENOMEM when that namespace no
+ * longer accepts pids.
  */
-function unshareCommit(w: World, task: TaskNode, st: OpState, ctx: EngineCtx): void {
-  if (st.created.net !== undefined) {
-    const old = task.ns.net;
-    task.ns.net = st.created.net;
-    putNs(w, old, ctx);
-  }
-  if (st.created.user !== undefined) {
-    const old = task.ns.user;
-    task.ns.user = st.created.user;
-    putNs(w, old, ctx);
-  }
+function threadCommit(w: World, i: number, t: TaskNode, child: string): string | null {
+  if (t.pidForChildren !== t.ns.pid) return 'EINVAL';
+  const pidns = (w.ns[t.ns.pid] as NsNode).pidns as PidNsState;
+  if (!pidns.adding) return 'ENOMEM';
+  const table = w.fdTables[t.files] as { users: number };
+  table.users++;
+  addTask(w, child, {
+    leader: t.leader,
+    parent: t.parent,
+    state: 'running',
+    ns: { ...t.ns },
+    pidForChildren: t.pidForChildren,
+    timeForChildren: t.timeForChildren,
+    files: t.files,
+    shm: {},
+  });
+  void i;
+  return null;
 }
 
-const zero = (): Record<NsType, number> => ({ user: 0, pid: 0, net: 0, mnt: 0, uts: 0, ipc: 0, cgroup: 0, time: 0 });
-// create_user_ns: ns->ucount_max[i] = INT_MAX for every type of a new user namespace
-const INT_MAX = 2147483647;
-const maxAll = (): Record<NsType, number> => ({
-  user: INT_MAX,
-  pid: INT_MAX,
-  net: INT_MAX,
-  mnt: INT_MAX,
-  uts: INT_MAX,
-  ipc: INT_MAX,
-  cgroup: INT_MAX,
-  time: INT_MAX,
-});
+/**
+ * execve (fs/exec.c: begin_new_exec): de_thread kills the other threads; the mm goes (shm
+ * detaches); O_CLOEXEC fds close (do_close_on_exec); exec_task_namespaces enters
+ * time_for_children where the profile has it.
+ */
+function execCommit(w: World, i: number, t: TaskNode, ctx: EngineCtx): null {
+  for (const th of threadsOf(w, t.leader)) {
+    if (th === i) continue;
+    const other = w.tasks[th] as TaskNode;
+    if (th === t.leader) {
+      // The exec'ing thread takes over the leader's identity; the old leader's task goes.
+      other.state = 'zombie';
+      reap(w, th, ctx);
+    } else exitTask(w, th, ctx);
+  }
+  const leader = w.tasks[t.leader] as TaskNode;
+  detachAllShm(w, leader, ctx);
+  const table = fdTableOf(w, t);
+  for (const name of Object.keys(table.fds)) {
+    const e = table.fds[name] as { file: number; cloexec: boolean };
+    if (!e.cloexec) continue;
+    const { [name]: _gone, ...rest } = table.fds;
+    table.fds = rest;
+    putFile(w, e.file, ctx);
+  }
+  if (ctx.profile.execEntersTimeForChildren && t.ns.time !== t.timeForChildren) swap(w, t, 'time', t.timeForChildren, ctx);
+  return null;
+}
+
+/**
+ * waitid(P_PID, child, WEXITED|WNOHANG): ECHILD unless `child` is a process whose parent is the
+ * caller's process and not reaped yet; EAGAIN (nslife's name for "nothing reaped") while it runs.
+ */
+function waitChild(w: World, t: TaskNode, child: string, ctx: EngineCtx): string | null {
+  const ci = taskIndexOf(w, child);
+  const c = w.tasks[ci] as TaskNode;
+  if (c.leader !== ci || c.parent !== t.leader || c.state === 'reaped') return 'ECHILD';
+  if (c.state === 'running') return 'EAGAIN';
+  reap(w, ci, ctx);
+  return null;
+}
+
+/**
+ * /proc/sys/user/max_<type>_namespaces of the caller's user namespace (kernel/ucount.c:
+ * user_table, set_permissions: writable with CAP_SYS_RESOURCE there — always, for its own).
+ */
+function setLimit(w: World, t: TaskNode, type: NsType, value: number): null {
+  const uc = (w.ns[t.ns.user] as NsNode).ucounts;
+  if (uc) uc.max = { ...uc.max, [type]: value };
+  return null;
+}
+

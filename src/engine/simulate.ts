@@ -6,7 +6,11 @@ import type { Scenario } from '../scenario/ast.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceEvent, type TraceStep } from '../trace/format.ts';
 import type { Effect } from './effects.ts';
 import { createEngine } from './engine.ts';
-import { modelNsId, observeNs, touchedTypes } from './observe.ts';
+import type { EngineCtx } from './ctx.ts';
+import { activeSet, handleOpens } from './holders.ts';
+import { point } from './interval.ts';
+import { modelNsId, nextFreeInode, nsOfTask, observeNode, observedNode } from './observe.ts';
+import { isTaskStep, observedNs, stepArgs } from '../scenario/observed.ts';
 import { createWorld, type World } from './world.ts';
 
 /**
@@ -72,35 +76,38 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
   let probed: number[] = [];
   const seen = new Set<number>();
 
+  const octx: EngineCtx = { profile, timing: { due: (f) => f }, at: point(0), effects: null };
   scenario.steps.forEach((step, index) => {
     const apply = (w: World): void => {
       const done = engine.exec(w, step);
       if (!done || step.kind === 'expect') return;
-      const task = step.kind === 'sleep' ? null : step.task;
-      const ns = step.kind === 'sleep' ? [] : touchedTypes(step, done.errno).map((t) => observeNs(w, step.task, t));
-      for (const o of ns) {
-        const i = (o.id as number) - 1;
-        if (!w.ns[i]!.initial && !seen.has(i)) {
-          seen.add(i);
-          probed.push(i);
+      const task = isTaskStep(step) ? step.task : null;
+      const nodes =
+        done.errno === null ? observedNs(step).flatMap((o) => observedNode(w, o, octx) ?? []) : [];
+      const ns = nodes.map(observeNode);
+      for (const n of nodes) {
+        if (!n.initial && !seen.has(n.id)) {
+          seen.add(n.id);
+          probed.push(n.id);
         }
       }
-      const refs = probed.map((i) => ({ id: modelNsId(i), type: w.ns[i]!.type, held: w.ns[i]!.refs > 0 }));
-      probed = probed.filter((i) => w.ns[i]!.refs > 0);
-      const args =
-        step.kind === 'sleep' ? { ns: step.ns } : step.kind === 'read' ? { type: step.nsType } : { types: step.types };
+      const active = profile.activeRefs ? activeSet(w) : undefined;
+      const held = probed.map((i) => handleOpens(w, i, profile.activeRefs, active));
+      const refs = probed.map((i, k) => ({ id: modelNsId(i), type: w.ns[i]!.type, held: held[k] as boolean }));
+      probed = probed.filter((_, k) => held[k]);
       steps.push({
         type: 'step',
         index,
         line: step.pos.line,
         task,
         op: step.kind,
-        args,
+        args: stepArgs(step),
         t0: done.t0,
         t1: done.t1,
         errno: done.errno,
         ns,
         refs,
+        ...(step.kind === 'next-inode' ? { next: nextFreeInode(w.inodes) } : {}),
       });
     };
     if (history) {
@@ -133,12 +140,12 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
       tool: 'nslife 0.1.0',
       kernel: null,
       profile: profile.name,
-      capabilities: { userns: true, tracefs: true, nsGetId: true, fileHandles: true, listns: false },
+      capabilities: { userns: true, tracefs: true, nsGetId: true, fileHandles: true, listns: profile.listns },
       missing: [],
       clock: 'virtual',
       scenario: { name: scenario.name, file: scenario.file, params: scenario.params },
       seed: opts.seed,
-      initial: first === undefined ? [] : NS_TYPES.map((t) => observeNs(w0, first, t)),
+      initial: first === undefined ? [] : NS_TYPES.map((t) => observeNode(nsOfTask(w0, first, t))),
     },
     steps,
     events,

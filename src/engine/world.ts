@@ -12,7 +12,34 @@ import type { Interval } from './interval.ts';
 export type NsState = 'active' | 'dying' | 'freed';
 
 /**
- * The common namespace record — the model's `struct ns_common`.
+ * A mount a mount namespace holds that pins a namespace: a bind mount of an nsfs file (its
+ * dentry holds the namespace's nsfs inode) or a procfs instance (its superblock holds a pid
+ * namespace).
+ *
+ * @public
+ */
+export interface MountNode {
+  readonly path: string;
+  readonly kind: 'nsfs' | 'proc';
+  /** The namespace it pins. */
+  readonly ns: number;
+}
+
+/**
+ * State a pid namespace has beyond the common record (kernel/pid_namespace.c).
+ *
+ * @public
+ */
+export interface PidNsState {
+  /** `child_reaper`: the task that got pid 1 in it (-1: no child yet). */
+  reaper: number;
+  /** `PIDNS_ADDING`: new pids can be allocated (cleared when the reaper dies). */
+  adding: boolean;
+}
+
+/**
+ * The common namespace record — the model's `struct ns_common`, plus the few type-specific
+ * fields the lifetime rules need.
  *
  * @public
  */
@@ -26,46 +53,121 @@ export interface NsNode {
   procRuns: number[];
   /** Inode numbers of per-device /proc/net entries still held (`dev_snmp6/lo`). */
   devInodes: number[];
-  /** `__ns_ref`: the number of holders. */
+  /** `__ns_ref`: the number of holders (see src/engine/holders.ts for who they are). */
   refs: number;
+  /**
+   * Users of the namespace's single nsfs inode: open nsfs files and bind mounts. The inode holds
+   * one reference while it has users (fs/nsfs.c: ns->stashed, nsfs_evict).
+   */
+  nsfs: number;
   state: NsState;
   /** Last reaper step done (-1 none). */
   reaperStep: number;
-  /** Owning user namespace (-1 for the initial user namespace). */
+  /** Owning user namespace (-1 for the initial user namespace; a user namespace's owner is its parent). */
   readonly owner: number;
-  /** Parent (user namespaces; -1 otherwise). */
+  /** Parent (user and pid namespaces; -1 otherwise). */
   readonly parent: number;
-  /** Nesting level (user namespaces; initial = 0). */
+  /** Nesting level (user and pid namespaces; initial = 0). */
   readonly level: number;
   /** User namespace whose ucounts carry this namespace's charge (-1: not charged). */
   chargedTo: number;
-  /** Per-type charges and limits (user namespaces only; null otherwise). */
-  readonly ucounts: { charged: Record<NsType, number>; max: Record<NsType, number> } | null;
+  /**
+   * User namespaces only: charges per type held in this namespace's ucounts (its own and every
+   * descendant's, kernel/ucount.c: inc_ucount walks up), and the limits. A ucounts entry with
+   * charges holds a reference on its user namespace (alloc_ucounts: get_user_ns).
+   */
+  readonly ucounts: { charged: Record<NsType, number>; max: Record<NsType, number>; total: number } | null;
+  /** Pid namespaces only. */
+  readonly pidns: PidNsState | null;
+  /** Mount namespaces only: the mounts that pin other namespaces, in mount order. */
+  mounts: MountNode[] | null;
   readonly createdAt: number;
   diedAt: number;
   freedAt: number;
 }
 
+/** The nsproxy slots (include/linux/nsproxy.h), each holding one reference. @public */
+export const NSPROXY_SLOTS = ['mnt', 'uts', 'ipc', 'pidForChildren', 'net', 'time', 'timeForChildren', 'cgroup'] as const;
+
+/** @public */
+export type NsproxySlot = (typeof NSPROXY_SLOTS)[number];
+
 /**
- * A scenario task. v0 tasks are single-threaded processes; each holds one reference per
- * namespace it is in (the kernel counts one per nsproxy, which tasks share; liveness is the same).
+ * A scenario task: a process (thread-group leader) or a thread.
  *
  * @public
  */
 export interface TaskNode {
   readonly name: string;
-  /** Namespace id per type (`user` is the credentials' user namespace). */
+  /** Index of its thread-group leader (itself for a process). */
+  readonly leader: number;
+  /** The parent process (leader index); -1 for the scenario's first tasks, whose parent reaps at once. */
+  parent: number;
+  /** `running`; `zombie` (exited, not reaped: cred and struct pid still held); `reaped`. */
+  state: 'running' | 'zombie' | 'reaped';
+  /** `user`: the credentials' user namespace; `pid`: the task's own (its struct pid's); the others: its nsproxy. */
   ns: Record<NsType, number>;
+  pidForChildren: number;
+  timeForChildren: number;
+  /** Its struct pid (index into `World.pids`). */
+  readonly pid: number;
+  /** Its fd table (index into `World.fdTables`; threads share one). */
+  files: number;
+  /** Attached SysV shm segments by scenario name → index into `World.shm` (leaders only: one mm per process). */
+  shm: Record<string, number>;
+}
+
+/** A struct pid: held by its task until reaped and by every pidfd on it; holds its pid namespace. @public */
+export interface PidNode {
+  readonly task: number;
+  readonly ns: number;
+  refs: number;
+}
+
+/** An fd: an open file and its close-on-exec flag. @public */
+export interface FdEntry {
+  readonly file: number;
+  readonly cloexec: boolean;
+}
+
+/** A fd table (`struct files_struct`): fds by scenario name; shared by threads. @public */
+export interface FdTable {
+  users: number;
+  fds: Record<string, FdEntry>;
 }
 
 /**
- * The netns cleanup worker (spec machine: model/machines/netnsWorker.ts).
+ * An open file (`struct file`). Every file holds its opener's credentials (`f_cred`, a user
+ * namespace reference) and, by kind: an nsfs file the namespace's nsfs inode; a socket its
+ * network namespace; a pidfd its struct pid.
  *
  * @public
  */
-export interface NetnsWorker {
+export interface FileNode {
+  readonly kind: 'nsfs' | 'socket' | 'pidfd';
+  /** Namespace (nsfs, socket) or struct pid (pidfd). */
+  readonly target: number;
+  /** User namespace of `f_cred`. */
+  readonly cred: number;
+  /** fd entries pointing at it (fork and dup share a file). */
+  refs: number;
+}
+
+/** An attached SysV shm segment: its shm file holds its ipc namespace while any process maps it. @public */
+export interface ShmNode {
+  readonly ns: number;
+  maps: number;
+}
+
+/**
+ * A batched reaper's worker (spec machine: model/machines/netnsWorker.ts): `cleanup_net` on
+ * netns_wq, `free_ipc` on system_wq.
+ *
+ * @public
+ */
+export interface BatchWorker {
   state: 'idle' | 'queued' | 'running';
-  /** `cleanup_list`: nets whose last reference is gone, not yet taken by a run. */
+  /** The llist: namespaces whose last reference is gone, not yet taken by a run. */
   cleanupList: number[];
   /** The batch of the current run. */
   batch: number[];
@@ -77,13 +179,18 @@ export interface NetnsWorker {
   requeued: boolean;
 }
 
+/** @public */
+export type NetnsWorker = BatchWorker;
+
 /**
- * A queued per-namespace work item (`free_user_ns` on system_wq).
+ * Deferred kernel work for one namespace: the next step of its reaper (`step` ≥ 0), or a
+ * deferred reference drop (`step` = -1: an RCU-delayed cred or struct pid put).
  *
  * @public
  */
 export interface WorkItem {
   readonly ns: number;
+  readonly step: number;
   due: Interval;
 }
 
@@ -99,20 +206,39 @@ export interface World {
   tasks: TaskNode[];
   /** Task name → index in `tasks`. */
   taskIndex: Record<string, number>;
+  pids: PidNode[];
+  fdTables: FdTable[];
+  files: FileNode[];
+  shm: ShmNode[];
   inodes: InodeAllocator;
-  netns: NetnsWorker;
-  userWork: WorkItem[];
+  netns: BatchWorker;
+  ipc: BatchWorker;
+  /** Per-namespace deferred work, in queueing order. */
+  work: WorkItem[];
 }
 
 const zeroCounts = (): Record<NsType, number> =>
   Object.fromEntries(NS_TYPES.map((t) => [t, 0])) as Record<NsType, number>;
 
+/** An idle batched worker. @internal */
+export const idleWorker = (): BatchWorker => ({
+  state: 'idle',
+  cleanupList: [],
+  batch: [],
+  step: 0,
+  due: { lo: 0, hi: 0 },
+  requeued: false,
+});
+
 /**
  * A world with the initial namespaces (one per type, never freed) and the given tasks in them.
+ * The tasks are processes whose parent is outside the scenario (it reaps them as soon as they
+ * exit); the initial pid namespace has a reaper.
  *
  * @public
  */
 export function createWorld(profile: KernelProfile, tasks: readonly string[]): World {
+  const n = tasks.length;
   const ns: NsNode[] = NS_TYPES.map((type, id) => ({
     id,
     type,
@@ -120,26 +246,49 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     inode: 0,
     procRuns: [],
     devInodes: [],
-    refs: 1 + tasks.length, // a static reference (init_net & co. are never put) + each task
+    // A static reference (init_net & co. are never put) + each task: cred (user), struct pid
+    // (pid), nsproxy slots (time and pid: two slots each, the own one and *_for_children).
+    refs: 1 + (type === 'time' ? 2 * n : n),
+    nsfs: 0,
     state: 'active' as NsState,
     reaperStep: -1,
     owner: type === 'user' ? -1 : 0,
     parent: -1,
     level: 0,
     chargedTo: -1,
-    ucounts: type === 'user' ? { charged: zeroCounts(), max: { ...profile.initialLimits } } : null,
+    ucounts: type === 'user' ? { charged: zeroCounts(), max: { ...profile.initialLimits }, total: 0 } : null,
+    pidns: type === 'pid' ? { reaper: -2, adding: true } : null,
+    mounts: type === 'mnt' ? [] : null,
     createdAt: 0,
     diedAt: -1,
     freedAt: -1,
   }));
+  // pid: each task's struct pid holds the initial pid ns, and each nsproxy's pid_for_children too.
+  (ns[1] as NsNode).refs = 1 + 2 * n;
   const initial = Object.fromEntries(NS_TYPES.map((t, i) => [t, i])) as Record<NsType, number>;
   return {
     now: 0,
     ns,
-    tasks: tasks.map((name) => ({ name, ns: { ...initial } })),
+    tasks: tasks.map((name, i) => ({
+      name,
+      leader: i,
+      parent: -1,
+      state: 'running',
+      ns: { ...initial },
+      pidForChildren: initial.pid,
+      timeForChildren: initial.time,
+      pid: i,
+      files: i,
+      shm: {},
+    })),
     taskIndex: Object.fromEntries(tasks.map((name, i) => [name, i])),
+    pids: tasks.map((_, i) => ({ task: i, ns: initial.pid, refs: 1 })),
+    fdTables: tasks.map(() => ({ users: 1, fds: {} })),
+    files: [],
+    shm: [],
     inodes: createAllocator(profile.inodes.modelStart),
-    netns: { state: 'idle', cleanupList: [], batch: [], step: 0, due: { lo: 0, hi: 0 }, requeued: false },
-    userWork: [],
+    netns: idleWorker(),
+    ipc: idleWorker(),
+    work: [],
   };
 }
