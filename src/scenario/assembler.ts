@@ -428,8 +428,13 @@ export class ScenarioAssembler implements VariableScope {
     const text = this.expand(name);
     if (!this.bindings.usable(text, use)) {
       const usable = this.bindings.names(use);
-      const bound = usable.length === 0 ? 'none is bound yet' : `bound so far: ${listNames(usable)}`;
       const by = this.bindings.boundBy(text);
+      const bound =
+        usable.length > 0
+          ? `bound so far: ${listNames(usable)}`
+          : this.bindings.isEmpty()
+            ? 'none is bound yet'
+            : 'no such name is bound yet';
       const found = this.describe(name, text) + (by === undefined ? '' : `, bound by ${by}`);
       this.fail(name.site, `${Bindings.shape(use)} (${bound})`, found);
     }

@@ -53,6 +53,10 @@ export class Bindings {
     return by !== undefined && ACCEPTED[use].includes(by);
   }
 
+  isEmpty(): boolean {
+    return this.binder.size === 0;
+  }
+
   /** What bound `name` last, if anything. */
   boundBy(name: string): Binder | undefined {
     return this.binder.get(name);
