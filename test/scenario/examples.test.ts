@@ -66,4 +66,39 @@ describe('examples/*.nsl', () => {
     const at = all.indexOf('expect trash1 released');
     expect(all.slice(at - 2, at)).toEqual(['main: unshare net', 'main: read net as trash2']);
   });
+
+  it('fd-keeps-netns.nsl: the fd alone holds the netns, and closing it releases it', () => {
+    const all = lines(load('fd-keeps-netns.nsl'));
+    const open = all.indexOf('main: open /proc/main/ns/net as fd');
+    expect(all.slice(open - 1, open)).toEqual(['main: read net as first']);
+    expect(all.slice(open + 1, open + 3)).toEqual(['main: unshare net', 'main: read net as second']);
+    const held = all.indexOf('expect first held');
+    expect(held).toBeGreaterThan(open);
+    expect(all.slice(held + 1)).toEqual(['main: close fd', 'expect first released']);
+  });
+
+  it('bind-mount.nsl: the mount alone holds the netns until umount', () => {
+    const all = lines(load('bind-mount.nsl'));
+    expect(all).toContain('main: bind /proc/main/ns/net /run/netns/blue');
+    const bind = all.indexOf('main: bind /proc/main/ns/net /run/netns/blue');
+    expect(all.slice(bind + 1, bind + 2)).toEqual(['main: unshare net']);
+    expect(all.filter((line) => line === 'expect blue held')).toHaveLength(2);
+    expect(all.slice(-2)).toEqual(['main: umount /run/netns/blue', 'expect blue released']);
+    expect(all.indexOf('main: close fd')).toBeLessThan(all.lastIndexOf('expect blue held'));
+  });
+
+  it('zombie-userns.nsl: the zombie holds its user namespace until the parent waits', () => {
+    const all = lines(load('zombie-userns.nsl'));
+    expect(all).toEqual([
+      'main: fork child new user',
+      'child: read user as inner',
+      'main: wait child => EAGAIN',
+      'child: exit',
+      'sleep 100ms',
+      'expect inner held',
+      'main: wait child',
+      'sleep 100ms',
+      'expect inner released',
+    ]);
+  });
 });
