@@ -60,6 +60,11 @@ export interface TraceHeader {
   readonly seed: number | null;
   /** Namespaces each task starts in, as the first task saw them. */
   readonly initial: readonly NsObservation[];
+  /**
+   * The `/proc/sys/user/max_<type>_namespaces` limits of the user namespace the tasks start in
+   * (kernel traces: the probe's sandbox user namespace), where they were read.
+   */
+  readonly limits?: Readonly<Record<NsType, number>>;
   /** Set when the run could not execute the scenario at all (no user namespaces, ...). */
   readonly refused?: string;
 }

@@ -73,7 +73,7 @@ export function parseTrace(text: string, file: string): Trace {
       case 'header':
         throw new InputError({ file, line, col: 1, expected: 'one header only', found: '"header"' });
       case 'step':
-        checkStep(rec, steps[steps.length - 1], file, line);
+        checkStep(rec, steps[steps.length - 1], header.source, file, line);
         for (const o of rec.ns) if (o.id !== null) seenIds.add(o.id);
         for (const [i, r] of rec.refs.entries()) {
           if (!seenIds.has(r.id)) {
@@ -102,14 +102,50 @@ export function parseTrace(text: string, file: string): Trace {
   return { header, steps, events, end, complete: !truncated && end !== null && end.complete };
 }
 
-/** What the schema cannot say: times run forward, steps come in order, runs are well formed. */
-function checkStep(rec: TraceStep, prev: TraceStep | undefined, file: string, line: number): void {
+/**
+ * What the schema cannot say: times run forward, steps come in order, runs are well formed, and
+ * each operation shows only what it can (src/scenario/observed.ts: observedNs): a failed step
+ * shows no namespace; `sleep` and `next-inode` have no task, and only a `next-inode` step has
+ * `next` (a successful one from the kernel always has it); `unshare` and `fork` show namespaces
+ * of the types they made, at most one each; `setns`, `open`, `ioctl`, `bind` and `read` at most
+ * one (a `read` of the type of its file); the other operations none.
+ */
+function checkStep(
+  rec: TraceStep,
+  prev: TraceStep | undefined,
+  source: TraceHeader['source'],
+  file: string,
+  line: number,
+): void {
   const bad = (expected: string, found: string): never => {
     throw new InputError({ file, line, col: 1, expected, found });
   };
   if (rec.t1 < rec.t0) bad('field t1 >= t0', `t0 ${rec.t0}, t1 ${rec.t1}`);
   if (prev && rec.index <= prev.index) bad(`field index > ${prev.index} (steps in order)`, String(rec.index));
   if (prev && rec.t0 < prev.t0) bad(`field t0 >= ${prev.t0} (steps in time order)`, String(rec.t0));
+  const taskless = rec.op === 'sleep' || rec.op === 'next-inode';
+  if (taskless !== (rec.task === null))
+    bad(`field task ${taskless ? 'null' : 'a task name'} for ${rec.op} steps`, JSON.stringify(rec.task));
+  if (rec.next !== undefined && rec.op !== 'next-inode') bad(`no field next on ${rec.op} steps`, String(rec.next));
+  if (rec.op === 'next-inode' && source === 'kernel' && rec.errno === null && rec.next === undefined)
+    bad('field next on a successful next-inode step', 'none');
+  if (rec.errno !== null && rec.ns.length > 0) bad('field ns empty on a failed step', `${rec.ns.length} namespaces`);
+  const types = rec.ns.map((o) => o.type);
+  const made = (rec.op === 'unshare' || rec.op === 'fork') && (rec.args['types'] as string[]);
+  if (made) {
+    for (const [i, t] of types.entries()) {
+      if (!made.includes(t) || types.indexOf(t) !== i)
+        bad(`field ns[${i}].type one of the step's types (${made.join(', ')}), each once`, JSON.stringify(t));
+    }
+  } else {
+    const most = ['setns', 'open', 'ioctl', 'bind', 'read'].includes(rec.op) ? 1 : 0;
+    if (rec.ns.length > most) bad(`field ns with at most ${most} namespaces on ${rec.op} steps`, String(rec.ns.length));
+    if (rec.op === 'read' && rec.ns[0] !== undefined) {
+      const want = String(rec.args['type']).replace(/_for_children$/, '');
+      if (rec.ns[0].type !== want)
+        bad(`field ns[0].type ${JSON.stringify(want)} (the file read)`, JSON.stringify(rec.ns[0].type));
+    }
+  }
   for (const [i, o] of rec.ns.entries()) {
     const runs = o.proc ?? [];
     if (runs.length % 2 !== 0) bad(`field ns[${i}].proc as [first, last] pairs`, `${runs.length} numbers`);
