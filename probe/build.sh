@@ -5,4 +5,4 @@ set -eu
 root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$root"
 mkdir -p build
-${CC:-cc} -O2 -Wall -Wextra -Werror -o build/nslife-probe probe/nslife-probe.c
+${CC:-cc} -O2 -Wall -Wextra -Werror -pthread -o build/nslife-probe probe/nslife-probe.c

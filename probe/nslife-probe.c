@@ -5,17 +5,31 @@
  * Processes:
  *   coordinator  root in the initial user ns (when run as root). Private mount ns, its own
  *                tracefs instance; drives the steps, tests references with nsfs file handles.
- *   sandbox      unshare(CLONE_NEWUSER|CLONE_NEWNS); child subreaper; forks the tasks.
- *   task i       one per scenario task; executes commands sent by the coordinator.
+ *                It never waits for a scenario task: only for the sandbox.
+ *   sandbox      unshare(CLONE_NEWUSER|CLONE_NEWNS), a private tmpfs on /tmp (the sandbox root:
+ *                scenario path /run/netns/a is /tmp/run/netns/a in there); child subreaper;
+ *                forks the initial tasks, makes the throw-away namespaces of `next-inode`, and
+ *                reaps, as soon as they exit, the tasks that have no scenario parent (initial
+ *                tasks, orphans).
+ *   task         one per scenario task: the initial tasks are children of the sandbox; a
+ *                `fork` step's child is a child of the forking task (clone3 with the step's
+ *                CLONE_NEW* flags), a `thread` step's child a pthread of the caller's process.
+ *                Each task runs a command loop on a channel of its own (a SOCK_SEQPACKET
+ *                socketpair the coordinator made in the initial namespaces, so that its f_cred
+ *                pins nothing of the scenario; a new task's end is passed with SCM_RIGHTS).
+ *                After `exec` the task runs this binary again (--task-resume) on the same
+ *                channel, with its named fds listed in argv.
  *
  * Observation must not change what is observed: once the run starts nothing here mounts procfs
  * or creates /proc entries (proc_alloc_inum is one global lowest-free IDA shared with the
- * namespace inode numbers, fs/proc/generic.c) and the coordinator creates no namespace.
+ * namespace inode numbers, fs/proc/generic.c) and the coordinator creates no namespace (the
+ * scenario's own `mount-proc` and `next-inode` steps aside).
  *
- * The walk of /proc/self/net that goes with every net observation (proc_net_walk) only reads
- * existing entries: readdir and stat allocate no proc inode number, and the inodes it
- * instantiates are dropped at the last dput (the dentries below /proc/<pid>/net are never
- * cached: fs/proc/proc_net.c, always_delete_dentry), so it pins no entry of a dying netns.
+ * The walk of /proc/thread-self/net that goes with a net observation of the task's own netns
+ * (proc_net_walk) only reads existing entries: readdir and stat allocate no proc inode number,
+ * and the inodes it instantiates are dropped at the last dput (the dentries below
+ * /proc/<pid>/net are never cached: fs/proc/proc_net.c, always_delete_dentry), so it pins no
+ * entry of a dying netns.
  *
  * Input: a line protocol on stdin (see parse_input); written by src/probe/input.ts.
  *
@@ -39,6 +53,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -51,12 +66,15 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/shm.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,33 +88,74 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-/* include/uapi/linux/nsfs.h [6.18]; the installed headers may predate it. */
-#define NS_GET_ID _IOR(0xb7, 13, uint64_t)
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+/* include/uapi/linux/nsfs.h; NS_GET_ID is new in 6.18, the installed headers may predate it. */
+#define NSIO 0xb7
+#define NS_GET_USERNS_REQ _IO(NSIO, 0x1)
+#define NS_GET_PARENT_REQ _IO(NSIO, 0x2)
+#define NS_GET_NSTYPE_REQ _IO(NSIO, 0x3)
+#define NS_GET_ID _IOR(NSIO, 13, uint64_t)
 /* include/uapi/linux/fcntl.h [6.18]: dirfd for decoding nsfs file handles. */
 #define FD_NSFS_ROOT (-10003)
 /* include/uapi/asm-generic/unistd.h [6.19+]: listns(2). */
 #define SYS_LISTNS 470
+/* include/uapi/linux/openat2.h */
+#define P_RESOLVE_NO_MAGICLINKS 0x02
+#define P_RESOLVE_NO_SYMLINKS 0x04
+#define P_RESOLVE_BENEATH 0x08
+struct p_open_how {
+	uint64_t flags, mode, resolve;
+};
+/* include/uapi/linux/sched.h: struct clone_args, CLONE_ARGS_SIZE_VER0 = 64 bytes */
+struct p_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+#define TMPFS_MAGIC_NR 0x01021994
 
 #define MAX_HANDLE 128
 #define MAX_INPUT_BYTES (16u << 20)
-#define MAX_TASKS 128
+#define MAX_TASKS 256
 #define MAX_STEPS 100000
 #define MAX_NAME 128
+#define MAX_NAMES 1024
 #define MAX_MISSING 32
 #define MAX_NOTES 32
-/* /proc/self/net walk bounds: entries stat'ed, directory depth, runs sent back (a fresh netns
- * on 6.18 has 64 entries in 1 run). */
+/* /proc/thread-self/net walk bounds: entries stat'ed, directory depth, runs sent back (a fresh
+ * netns on 6.18 has 64 entries in 1 run). */
 #define PROC_MAX_ENTRIES 65536
 #define PROC_MAX_DEPTH 8
 #define PROC_MAX_RUNS 512
 #define POLL_SLICE_MS 100
 #define NS_PER_MS ((int64_t)1000000)
+/* The sandbox root: a tmpfs the sandbox mounts over /tmp in its private mount namespace. */
+#define SANDBOX_ROOT "/tmp"
 
 /* Order of model/nsType.ts NS_TYPES. */
 enum { NT_USER, NT_PID, NT_NET, NT_MNT, NT_UTS, NT_IPC, NT_CGROUP, NT_TIME, NT_COUNT };
 static const char *const ns_name[NT_COUNT] = {"user", "pid", "net", "mnt", "uts", "ipc", "cgroup", "time"};
 static const int ns_flag[NT_COUNT] = {CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWNS,
                                       CLONE_NEWUTS,  CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWTIME};
+/* The files of /proc/TASK/ns (src/scenario/ast.ts: NsFile); the first NT_COUNT are the types. */
+enum { F_PID_FOR_CHILDREN = NT_COUNT, F_TIME_FOR_CHILDREN, F_COUNT };
+static const char *const file_name[F_COUNT] = {"user", "pid", "net", "mnt", "uts", "ipc", "cgroup", "time",
+                                               "pid_for_children", "time_for_children"};
+static const int file_type[F_COUNT] = {NT_USER, NT_PID, NT_NET, NT_MNT, NT_UTS, NT_IPC, NT_CGROUP, NT_TIME, NT_PID, NT_TIME};
+
+/* Scenario operations (src/scenario/ast.ts: StepKind without expect). */
+enum op {
+	OP_UNSHARE, OP_FORK, OP_THREAD, OP_SETNS, OP_OPEN, OP_IOCTL, OP_CLOSE, OP_BIND, OP_UMOUNT,
+	OP_MOUNT_PROC, OP_SOCKET, OP_PIDFD, OP_SHMAT, OP_SHMDT, OP_EXEC, OP_EXIT, OP_WAIT, OP_SET_LIMIT,
+	OP_READ, OP_NEXT_INODE, OP_SLEEP, OP_COUNT,
+	/* internal commands */
+	CMD_OBSERVE_ALL = 100,
+};
+static const char *const op_name[OP_COUNT] = {
+	"unshare", "fork", "thread", "setns", "open", "ioctl", "close", "bind", "umount", "mount-proc", "socket",
+	"pidfd", "shmat", "shmdt", "exec", "exit", "wait", "set-limit", "read", "next-inode", "sleep"};
+/* Where an nsfs file comes from (src/scenario/ast.ts: NsSource). */
+enum { SRC_NONE, SRC_PROC, SRC_PATH, SRC_FD };
 
 /* Work functions whose workqueue events are traced (section 3 of KERNEL-RULES.md). */
 #define NFN 4
@@ -112,6 +171,12 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static void sleep_ns(int64_t ns)
+{
+	struct timespec ts = {.tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL};
+	nanosleep(&ts, NULL);
+}
+
 static const char *errno_name(int e)
 {
 	static char other[24];
@@ -123,7 +188,8 @@ static const char *errno_name(int e)
 	E(EPIPE) E(ERANGE) E(EDEADLK) E(ENAMETOOLONG) E(ENOLCK) E(ENOSYS) E(ENOTEMPTY) E(ELOOP)
 	E(EUSERS) E(EOPNOTSUPP) E(ESTALE) E(EOVERFLOW) E(EDQUOT) E(ETIMEDOUT) E(ECANCELED)
 	E(EBADMSG) E(ENOTSOCK) E(EPROTONOSUPPORT) E(EAFNOSUPPORT) E(ENOTCONN) E(ECONNREFUSED)
-	E(ENOKEY) E(EKEYREJECTED) E(EOWNERDEAD)
+	E(ENOKEY) E(EKEYREJECTED) E(EOWNERDEAD) E(EIDRM) E(ENOTBLK) E(ETXTBSY) E(ECONNRESET)
+	E(ENOBUFS) E(EADDRINUSE) E(ENOEXEC)
 	}
 #undef E
 	snprintf(other, sizeof other, "E%d", e);
@@ -182,6 +248,42 @@ static void sb_json_str(struct sbuf *b, const char *s)
 	sb_printf(b, "\"");
 }
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	int e = n == (ssize_t)len ? 0 : n < 0 ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+/* Reads a small text file into buf (NUL-terminated). 0 or an errno. */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0 || (len += (size_t)n) == size - 1)
+			break;
+	}
+	buf[len] = 0;
+	close(fd);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* global state (the signal handlers and the exit path need it) */
 
@@ -195,16 +297,13 @@ static char out_tmp[PATH_MAX];        /* temporary output file, "" if none */
 static int proc_net_on = 1;           /* 0 with --no-proc-net; read by the tasks too */
 
 static void end_started_trace(void);
+static void stop_sandbox(void);
 
 static void cleanup(void)
 {
 	if (getpid() != coordinator_pid)
 		return;
-	if (sandbox_pid > 0) {
-		kill(sandbox_pid, SIGKILL);
-		waitpid(sandbox_pid, NULL, 0);
-		sandbox_pid = -1;
-	}
+	stop_sandbox();
 	end_started_trace(); /* an internal error after the header: end it as incomplete, rename */
 	if (instance_dir[0]) {
 		rmdir(instance_dir);
@@ -261,7 +360,8 @@ static volatile sig_atomic_t header_written;
 /* Last-resort watchdog: the normal paths all poll with bounded timeouts, so this fires only
  * if the coordinator itself is stuck (e.g. blocked writing to a full stdout pipe). Only
  * async-signal-safe calls. A started trace is kept as it is (whole lines, no end record: an
- * incomplete trace; parseTrace also reads a last line cut in the middle). */
+ * incomplete trace; parseTrace also reads a last line cut in the middle). The tasks see their
+ * channels close when this process is gone, and exit. */
 static void on_backstop_alarm(int sig)
 {
 	(void)sig;
@@ -284,27 +384,6 @@ static void on_backstop_alarm(int sig)
 	(void)w;
 	_exit(1);
 }
-
-/* ---------------------------------------------------------------------------------------- */
-/* input */
-
-enum op { OP_UNSHARE, OP_READ, OP_SLEEP };
-
-struct step {
-	long index, line;
-	int task; /* -1 for sleep */
-	enum op op;
-	int ntypes;
-	int types[NT_COUNT];
-	int64_t sleep_ns;
-};
-
-static char *meta_json;
-static int ntasks;
-static char *task_name[MAX_TASKS];
-static struct step *steps;
-static int nsteps;
-
 /* Minimal JSON syntax check so that `meta` can be copied verbatim into the header. */
 static const char *json_value(const char *p, int depth);
 
@@ -406,6 +485,38 @@ static const char *json_value(const char *p, int depth)
 	}
 }
 
+
+/* ---------------------------------------------------------------------------------------- */
+/* input */
+
+struct step {
+	long index, line;
+	int task;       /* -1 for sleep and next-inode */
+	enum op op;
+	int ntypes;
+	int types[NT_COUNT];
+	int flag;       /* cloexec (open, ioctl, socket), lazy (umount) */
+	int request;    /* ioctl: 0 get-userns, 1 get-parent */
+	int other;      /* task id: fork/thread child, pidfd target, wait child; -1 */
+	int src_kind;   /* SRC_*: open, bind */
+	int src_task, src_file;
+	int file;       /* read */
+	int64_t value;  /* sleep: ns; set-limit: the value */
+	char *name;     /* the fd/segment the step names: as NAME, FD, segment */
+	char *name2;    /* fork: the pidfd's name */
+	char *src;      /* source path (SRC_PATH) or fd name (SRC_FD; ioctl: its fd) */
+	char *path;     /* bind, umount, mount-proc */
+	char *args;     /* the trace args, JSON, verbatim */
+};
+
+static char *meta_json;
+static int ntasks;
+static char *task_name[MAX_TASKS];
+static int task_initial[MAX_TASKS];
+static int task_born_by[MAX_TASKS]; /* index+1 of the step that forks a child task; 0 none */
+static struct step *steps;
+static int nsteps;
+
 static void input_error(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 static void input_error(int line, const char *fmt, ...)
 {
@@ -455,6 +566,28 @@ static int split_words(char *line, char **w, int max)
 	return n;
 }
 
+/* A step line, read word by word; the rest of the line after the words is the args JSON. */
+struct cursor {
+	char *p;
+	int ln;
+	const char *shape; /* what the whole line should look like, for errors */
+};
+
+static char *word(struct cursor *c, const char *what)
+{
+	if (!*c->p || *c->p == '{')
+		input_error(c->ln, "%s in %s", what, c->shape);
+	char *w = c->p, *sp = strchr(w, ' ');
+	if (sp) {
+		*sp = 0;
+		c->p = sp + 1;
+	} else {
+		c->p = w + strlen(w);
+	}
+	if (!*w)
+		input_error(c->ln, "%s (one space between words) in %s", what, c->shape);
+	return w;
+}
 
 static void parse_types(int ln, char *list, struct step *st)
 {
@@ -474,59 +607,245 @@ static void parse_types(int ln, char *list, struct step *st)
 	}
 }
 
-/* step <index> <line> <tid> unshare <types> | step <index> <line> <tid> read <type> |
- * step <index> <line> - sleep <nanoseconds> */
-static void parse_step(int ln, char *line, struct step *st, const struct step *prev)
+static void types_or_none(struct cursor *c, struct step *st)
 {
-	char *w[6];
+	char *w = word(c, "namespace types or \"-\"");
+	if (strcmp(w, "-"))
+		parse_types(c->ln, w, st);
+}
+
+static int task_word(struct cursor *c, const char *what)
+{
 	int64_t v;
-	int n = split_words(line, w, 6);
-	memset(st, 0, sizeof *st);
-	if (n != 6)
-		input_error(ln, "\"step <index> <line> <tid> unshare <types>\", \"step <index> <line> <tid> read <type>\" or \"step <index> <line> - sleep <nanoseconds>\"");
-	if (parse_u64(w[1], &v) || v > INT32_MAX)
-		input_error(ln, "a step index (non-negative integer), got \"%s\"", w[1]);
-	st->index = (long)v;
-	if (prev && st->index <= prev->index)
-		input_error(ln, "step indexes in increasing order, got %ld after %ld", st->index, prev->index);
-	if (parse_u64(w[2], &v) || v > INT32_MAX)
-		input_error(ln, "a source line number (non-negative integer), got \"%s\"", w[2]);
-	st->line = (long)v;
-	if (!strcmp(w[4], "sleep")) {
-		if (strcmp(w[3], "-"))
-			input_error(ln, "\"-\" as the task of a sleep step, got \"%s\"", w[3]);
-		if (parse_u64(w[5], &v))
-			input_error(ln, "a sleep duration in nanoseconds (non-negative integer), got \"%s\"", w[5]);
-		st->op = OP_SLEEP;
-		st->task = -1;
-		st->sleep_ns = v;
-		return;
+	char *w = word(c, what);
+	if (parse_u64(w, &v) || v >= ntasks)
+		input_error(c->ln, "%s (a task id declared by a \"task\" line), got \"%s\"", what, w);
+	return (int)v;
+}
+
+static char *name_word(struct cursor *c, const char *what)
+{
+	char *w = word(c, what);
+	if (!strcmp(w, "-") || strlen(w) > MAX_NAME)
+		input_error(c->ln, "%s (a name of at most %d bytes, not \"-\"), got \"%s\"", what, MAX_NAME, w);
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			input_error(c->ln, "%s without control characters", what);
+	return strdup(w);
+}
+
+/* An absolute path below the sandbox root: no empty, "." or ".." parts, no control characters. */
+static int path_ok(const char *p)
+{
+	if (p[0] != '/' || !p[1] || strlen(p) >= PATH_MAX - sizeof SANDBOX_ROOT)
+		return 0;
+	for (const char *s = p; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+		if (*s == '/') {
+			const char *e = strchr(s + 1, '/');
+			size_t n = e ? (size_t)(e - s - 1) : strlen(s + 1);
+			if (n == 0 || (n == 1 && s[1] == '.') || (n == 2 && s[1] == '.' && s[2] == '.') || n > NAME_MAX)
+				return 0;
+		}
 	}
-	if (parse_u64(w[3], &v) || v >= ntasks)
-		input_error(ln, "a task id declared by a \"task\" line, got \"%s\"", w[3]);
-	st->task = (int)v;
-	if (!strcmp(w[4], "unshare")) {
-		st->op = OP_UNSHARE;
-		parse_types(ln, w[5], st);
-	} else if (!strcmp(w[4], "read")) {
-		int ty = ns_type_of(w[5]);
-		if (ty < 0)
-			input_error(ln, "a namespace type (user, pid, net, mnt, uts, ipc, cgroup, time), got \"%s\"", w[5]);
-		st->op = OP_READ;
-		st->ntypes = 1;
-		st->types[0] = ty;
+	return 1;
+}
+
+static char *path_word(struct cursor *c)
+{
+	char *w = word(c, "a path");
+	if (!path_ok(w))
+		input_error(c->ln, "an absolute path below \"/\" without empty, \".\" or \"..\" parts, got \"%s\"", w);
+	return strdup(w);
+}
+
+static int flag_word(struct cursor *c, const char *name)
+{
+	char *w = word(c, name);
+	if (!strcmp(w, name))
+		return 1;
+	if (!strcmp(w, "-"))
+		return 0;
+	input_error(c->ln, "\"%s\" or \"-\", got \"%s\"", name, w);
+}
+
+static int file_word(struct cursor *c)
+{
+	char *w = word(c, "a namespace file");
+	for (int i = 0; i < F_COUNT; i++)
+		if (!strcmp(w, file_name[i]))
+			return i;
+	input_error(c->ln, "a namespace file (user, pid, pid_for_children, net, mnt, uts, ipc, cgroup, time, "
+	                   "time_for_children), got \"%s\"", w);
+}
+
+/* proc TID FILE | path PATH | fd NAME */
+static void source_words(struct cursor *c, struct step *st)
+{
+	char *kind = word(c, "a source (proc, path or fd)");
+	if (!strcmp(kind, "proc")) {
+		st->src_kind = SRC_PROC;
+		st->src_task = task_word(c, "the task of a /proc/TASK/ns/FILE source");
+		st->src_file = file_word(c);
+	} else if (!strcmp(kind, "path")) {
+		st->src_kind = SRC_PATH;
+		st->src = path_word(c);
+	} else if (!strcmp(kind, "fd")) {
+		st->src_kind = SRC_FD;
+		st->src = name_word(c, "an fd name");
 	} else {
-		input_error(ln, "an operation (unshare, read or sleep), got \"%s\"", w[4]);
+		input_error(c->ln, "a source (\"proc TID FILE\", \"path PATH\" or \"fd NAME\"), got \"%s\"", kind);
 	}
 }
 
-/* task <tid> <name>, tids 0, 1, ... in order */
+/* step <index> <line> <tid|-> <op> <words...> <args JSON>; see src/probe/input.ts. */
+static void parse_step(int ln, char *line, struct step *st, const struct step *prev)
+{
+	struct cursor c = {line + 5, ln, "\"step <index> <line> <tid|-> <op> <words...> <args>\""};
+	int64_t v;
+	memset(st, 0, sizeof *st);
+	st->other = -1;
+	st->task = -1;
+	if (parse_u64(word(&c, "a step index"), &v) || v > INT32_MAX)
+		input_error(ln, "a step index (non-negative integer) in %s", c.shape);
+	st->index = (long)v;
+	if (prev && st->index <= prev->index)
+		input_error(ln, "step indexes in increasing order, got %ld after %ld", st->index, prev->index);
+	if (parse_u64(word(&c, "a source line"), &v) || v > INT32_MAX)
+		input_error(ln, "a source line number (non-negative integer) in %s", c.shape);
+	st->line = (long)v;
+	char *tw = word(&c, "a task id or \"-\"");
+	char *opw = word(&c, "an operation");
+	int op = -1;
+	for (int i = 0; i < OP_COUNT; i++)
+		if (!strcmp(opw, op_name[i]))
+			op = i;
+	if (op < 0)
+		input_error(ln, "an operation (unshare, fork, thread, setns, open, ioctl, close, bind, umount, mount-proc, "
+		                "socket, pidfd, shmat, shmdt, exec, exit, wait, set-limit, read, next-inode, sleep), got \"%s\"",
+		            opw);
+	st->op = op;
+	if (op == OP_SLEEP || op == OP_NEXT_INODE) {
+		if (strcmp(tw, "-"))
+			input_error(ln, "\"-\" as the task of a %s step, got \"%s\"", op_name[op], tw);
+	} else {
+		if (parse_u64(tw, &v) || v >= ntasks)
+			input_error(ln, "a task id declared by a \"task\" line, got \"%s\"", tw);
+		st->task = (int)v;
+	}
+	switch (st->op) {
+	case OP_UNSHARE:
+		parse_types(ln, word(&c, "namespace types"), st);
+		break;
+	case OP_FORK:
+	case OP_THREAD: {
+		st->other = task_word(&c, "the child's task id");
+		if (task_initial[st->other] || task_born_by[st->other] || st->other == st->task)
+			input_error(ln, "a child task (declared \"child\") that no other step makes, got task %d", st->other);
+		task_born_by[st->other] = nsteps + 1;
+		if (st->op == OP_FORK) {
+			types_or_none(&c, st);
+			char *pw = word(&c, "a pidfd name or \"-\"");
+			if (strcmp(pw, "-")) {
+				if (strlen(pw) > MAX_NAME)
+					input_error(ln, "a pidfd name of at most %d bytes", MAX_NAME);
+				st->name2 = strdup(pw);
+			}
+		}
+		break;
+	}
+	case OP_SETNS:
+		st->name = name_word(&c, "an fd name");
+		types_or_none(&c, st);
+		break;
+	case OP_OPEN:
+		source_words(&c, st);
+		st->name = name_word(&c, "an fd name");
+		st->flag = flag_word(&c, "cloexec");
+		break;
+	case OP_IOCTL: {
+		st->src_kind = SRC_FD;
+		st->src = name_word(&c, "an fd name");
+		char *r = word(&c, "get-userns or get-parent");
+		if (!strcmp(r, "get-userns"))
+			st->request = 0;
+		else if (!strcmp(r, "get-parent"))
+			st->request = 1;
+		else
+			input_error(ln, "get-userns or get-parent, got \"%s\"", r);
+		st->name = name_word(&c, "an fd name");
+		st->flag = flag_word(&c, "cloexec");
+		break;
+	}
+	case OP_CLOSE:
+		st->name = name_word(&c, "an fd name");
+		break;
+	case OP_BIND:
+		source_words(&c, st);
+		st->path = path_word(&c);
+		break;
+	case OP_UMOUNT:
+		st->path = path_word(&c);
+		st->flag = flag_word(&c, "lazy");
+		break;
+	case OP_MOUNT_PROC:
+		st->path = path_word(&c);
+		break;
+	case OP_SOCKET:
+		st->name = name_word(&c, "an fd name");
+		st->flag = flag_word(&c, "cloexec");
+		break;
+	case OP_PIDFD:
+		st->other = task_word(&c, "the target task id");
+		st->name = name_word(&c, "an fd name");
+		break;
+	case OP_SHMAT:
+	case OP_SHMDT:
+		st->name = name_word(&c, "a segment name");
+		break;
+	case OP_EXEC:
+	case OP_EXIT:
+	case OP_NEXT_INODE:
+		break;
+	case OP_WAIT:
+		st->other = task_word(&c, "the child's task id");
+		break;
+	case OP_SET_LIMIT: {
+		char *t = word(&c, "a namespace type");
+		int ty = ns_type_of(t);
+		if (ty < 0)
+			input_error(ln, "a namespace type (user, pid, net, mnt, uts, ipc, cgroup, time), got \"%s\"", t);
+		st->ntypes = 1;
+		st->types[0] = ty;
+		if (parse_u64(word(&c, "a limit"), &st->value))
+			input_error(ln, "a limit (non-negative integer)");
+		break;
+	}
+	case OP_READ:
+		st->file = file_word(&c);
+		break;
+	case OP_SLEEP:
+		if (parse_u64(word(&c, "a sleep duration"), &st->value))
+			input_error(ln, "a sleep duration in nanoseconds (non-negative integer)");
+		break;
+	case OP_COUNT:
+	case CMD_OBSERVE_ALL:
+		break;
+	}
+	const char *end;
+	if (*c.p != '{' || !(end = json_value(c.p, 0)) || *json_ws(end))
+		input_error(ln, "the step's args as one JSON object at the end of the line (%s)", c.shape);
+	st->args = strdup(c.p);
+}
+
+/* task <tid> <name> initial|child, tids 0, 1, ... in order */
 static void parse_task(int ln, char *line)
 {
-	char *w[3];
+	char *w[4];
 	int64_t v;
-	if (split_words(line, w, 3) != 3)
-		input_error(ln, "\"task <tid> <name>\"");
+	if (split_words(line, w, 4) != 4 || (strcmp(w[3], "initial") && strcmp(w[3], "child")))
+		input_error(ln, "\"task <tid> <name> initial|child\"");
 	if (parse_u64(w[1], &v) || v != ntasks)
 		input_error(ln, "task id %d (ids count up from 0), got \"%s\"", ntasks, w[1]);
 	if (ntasks == MAX_TASKS)
@@ -537,8 +856,13 @@ static void parse_task(int ln, char *line)
 	for (const unsigned char *c = (const unsigned char *)w[2]; *c; c++)
 		if (*c <= 0x20 || *c == 0x7f)
 			input_error(ln, "a task name without control characters");
+	task_initial[ntasks] = !strcmp(w[3], "initial");
+	if (!task_initial[ntasks] && !ntasks)
+		input_error(ln, "an initial task first");
 	task_name[ntasks++] = strdup(w[2]);
 }
+
+#define INPUT_VERSION_LINE "nslife-probe-input 2"
 
 static void parse_input(void)
 {
@@ -581,8 +905,8 @@ static void parse_input(void)
 			input_error(ln, "lines ending in \\n only, got a \\r");
 		switch (state) {
 		case S_HEADER:
-			if (strcmp(line, "nslife-probe-input 1"))
-				input_error(ln, "\"nslife-probe-input 1\" (protocol version 1)");
+			if (strcmp(line, INPUT_VERSION_LINE))
+				input_error(ln, "\"%s\" (protocol version 2)", INPUT_VERSION_LINE);
 			state = S_META;
 			break;
 		case S_META: {
@@ -601,7 +925,7 @@ static void parse_input(void)
 				break;
 			}
 			if (!ntasks)
-				input_error(ln, "\"task <tid> <name>\" (at least one task)");
+				input_error(ln, "\"task <tid> <name> initial|child\" (at least one task)");
 			state = S_STEPS;
 			/* fall through */
 		case S_STEPS:
@@ -626,9 +950,9 @@ static void parse_input(void)
 		}
 	}
 	switch (state) {
-	case S_HEADER: input_error(ln + 1, "\"nslife-probe-input 1\" (protocol version 1)");
+	case S_HEADER: input_error(ln + 1, "\"%s\" (protocol version 2)", INPUT_VERSION_LINE);
 	case S_META: input_error(ln + 1, "\"meta <JSON object>\"");
-	case S_TASKS: input_error(ln + 1, ntasks ? "\"step ...\" or \"run\"" : "\"task <tid> <name>\" (at least one task)");
+	case S_TASKS: input_error(ln + 1, ntasks ? "\"step ...\" or \"run\"" : "\"task <tid> <name> initial|child\" (at least one task)");
 	case S_STEPS: input_error(ln + 1, "\"run\" as the last line");
 	case S_DONE: break;
 	}
@@ -636,22 +960,33 @@ static void parse_input(void)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* tasks and sandbox (child processes; they share the coordinator's binary, so messages are
+/* tasks (child processes and threads; they share the coordinator's binary, so messages are
  * raw structs over SOCK_SEQPACKET socketpairs created by the coordinator in the initial
  * namespaces: their files' f_cred pins nothing of the scenario) */
 
-enum { CMD_UNSHARE = 1, CMD_READ, CMD_OBSERVE_ALL };
-
+/* One command. Tasks are named by their host thread id (0: not alive, or never born): the
+ * executing task reaches /proc/<tid>/ns/FILE through the host procfs its mount namespace has,
+ * and translates the id into its own pid namespace where it needs to (pidfd, wait). */
 struct task_cmd {
 	int op;
 	int ntypes;
 	int types[NT_COUNT];
+	int flag, request, is_thread;
+	int src_kind, src_file, file;
+	pid_t src_tid; /* SRC_PROC: host tid of the source task */
+	pid_t target;  /* pidfd target, wait child: host tid */
+	int64_t value;
+	char name[MAX_NAME + 1];
+	char name2[MAX_NAME + 1];
+	char src[PATH_MAX];
+	char path[PATH_MAX];
 };
 
 struct observation {
 	int type;
-	int err;    /* errno of opening /proc/self/ns/<type>; 0 when observed */
-	uint64_t inode;
+	int err;    /* errno of opening the file; 0 when observed */
+	int skip;   /* the fd is not an nsfs file (a pidfd): nothing to observe */
+	uint64_t inode, dev;
 	int id_err; /* errno of NS_GET_ID; 0 when `id` is valid */
 	uint64_t id;
 	int fh_err; /* errno of name_to_handle_at; 0 when the handle is valid */
@@ -663,7 +998,7 @@ struct observation {
 /* The inode numbers of the /proc/net entries of the observed netns, as ascending [first, last]
  * runs. At most one net observation per reply. */
 struct proc_runs {
-	int walked; /* 1 when the walk ran (a net observation with the walk on) */
+	int walked; /* 1 when the walk ran (a net observation of the task's own netns, walk on) */
 	int err;    /* errno of the walk (E2BIG: too many entries or runs); 0 when `run` is valid */
 	int nrun;
 	uint64_t run[2 * PROC_MAX_RUNS];
@@ -671,47 +1006,109 @@ struct proc_runs {
 
 struct task_reply {
 	int err;            /* errno of the operation; 0 on success */
-	int map_err;        /* errno of writing our own id maps after unshare(CLONE_NEWUSER) */
+	int map_err;        /* errno of writing our own id maps after CLONE_NEWUSER */
 	char map_file[16];
 	int64_t t0, t1;
+	pid_t tgid, tid;    /* host ids (hello, exec) */
 	int nobs;
 	struct observation obs[NT_COUNT];
 	struct proc_runs proc;
+	int64_t limits[NT_COUNT]; /* CMD_OBSERVE_ALL: /proc/sys/user/max_*_namespaces, -1 unreadable */
+	int limits_err;
+	char note[256];     /* a line for the trace's notes (a refusal for safety), "" */
 };
 
-static int write_file(const char *path, const char *text)
+/* Per process (threads share it, fork copies it; exec passes the fds on in argv): the names the
+ * scenario gave to fds and shm segments, and the command channels of the process's tasks. */
+enum { NAME_FD = 1, NAME_SHM };
+struct name_ent {
+	char name[MAX_NAME + 1];
+	int kind;
+	int fd;
+	void *addr;
+};
+static struct name_ent names[MAX_NAMES];
+static int nnames;
+static int chans[MAX_TASKS];
+static int nchans;
+static pid_t pdeath_parent;     /* initial tasks: the sandbox (they die with it); others 0 */
+static uint64_t sandbox_dev;    /* st_dev of the sandbox root's tmpfs */
+static char *self_exe_argv0;
+
+static struct name_ent *name_find(const char *name, int kind)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	size_t len = strlen(text);
-	ssize_t n = write(fd, text, len);
-	int e = n == (ssize_t)len ? 0 : n < 0 ? errno : EIO;
-	close(fd);
-	return e;
+	for (int i = 0; i < nnames; i++)
+		if (names[i].kind == kind && !strcmp(names[i].name, name))
+			return &names[i];
+	return NULL;
 }
 
-/* Inode number, NS_GET_ID id and nsfs file handle of the caller's namespace of `type`. The fd
- * is closed before returning: its reference is dropped synchronously (fs/nsfs.c: nsfs_evict). */
-static void observe(int type, struct observation *o)
+/* The fd a name stands for; -1 (not open: the kernel says EBADF) when there is none. */
+static int name_fd(const char *name)
 {
-	char path[32];
+	struct name_ent *e = name_find(name, NAME_FD);
+	return e ? e->fd : -1;
+}
+
+/* Binds a name (again: the fd it named stays open). 0, or EMFILE when the table is full. */
+static int name_bind(const char *name, int kind, int fd, void *addr)
+{
+	struct name_ent *e = name_find(name, kind);
+	if (!e) {
+		if (nnames == MAX_NAMES)
+			return EMFILE;
+		e = &names[nnames++];
+		snprintf(e->name, sizeof e->name, "%s", name);
+		e->kind = kind;
+	}
+	e->fd = fd;
+	e->addr = addr;
+	return 0;
+}
+
+static void name_drop(struct name_ent *e)
+{
+	*e = names[--nnames];
+}
+
+static void chan_forget(int fd)
+{
+	for (int i = 0; i < nchans; i++)
+		if (chans[i] == fd) {
+			chans[i] = chans[--nchans];
+			return;
+		}
+}
+
+static int type_of_clone_flag(int flag)
+{
+	for (int i = 0; i < NT_COUNT; i++)
+		if (ns_flag[i] == flag)
+			return i;
+	return -1;
+}
+
+/* Inode number, NS_GET_ID id and nsfs file handle of the namespace behind `fd`. A file that is
+ * not an nsfs file (NS_GET_NSTYPE fails: a pidfd) is marked `skip`. */
+static void observe_fd(int fd, struct observation *o)
+{
 	_Alignas(struct file_handle) unsigned char raw[sizeof(struct file_handle) + MAX_HANDLE];
 	struct file_handle *fh = (struct file_handle *)raw;
 	struct stat st;
 	int mnt_id;
 
 	memset(o, 0, sizeof *o);
-	o->type = type;
-	snprintf(path, sizeof path, "/proc/self/ns/%s", ns_name[type]);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		o->err = errno;
-		if (fd >= 0)
-			close(fd);
+		return;
+	}
+	int flag = ioctl(fd, NS_GET_NSTYPE_REQ);
+	if (flag < 0 || (o->type = type_of_clone_flag(flag)) < 0) {
+		o->skip = 1;
 		return;
 	}
 	o->inode = st.st_ino;
+	o->dev = st.st_dev;
 	if (ioctl(fd, NS_GET_ID, &o->id) < 0)
 		o->id_err = errno;
 	fh->handle_bytes = MAX_HANDLE;
@@ -724,7 +1121,35 @@ static void observe(int type, struct observation *o)
 		o->handle_bytes = fh->handle_bytes;
 		memcpy(o->handle, fh->f_handle, fh->handle_bytes);
 	}
+}
+
+/* The same for a path; the fd is closed before returning: its reference is dropped
+ * synchronously (fs/nsfs.c: nsfs_evict). */
+static void observe_path(const char *path, int type, struct observation *o)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		memset(o, 0, sizeof *o);
+		o->type = type;
+		o->err = errno;
+		return;
+	}
+	observe_fd(fd, o);
+	if (o->skip) {
+		o->skip = 0;
+		o->type = type;
+		o->err = ENOTTY;
+	}
 	close(fd);
+}
+
+/* The calling thread's /proc/TASK/ns/FILE (thread-self: a thread may be in other namespaces
+ * than its thread group leader). */
+static void observe_self(int file, struct observation *o)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/thread-self/ns/%s", file_name[file]);
+	observe_path(path, file_type[file], o);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -782,14 +1207,14 @@ static int proc_walk_dir(int dfd, int depth, uint64_t *ino, size_t *n)
 	return err;
 }
 
-/* The inode numbers of the caller's netns's /proc/net entries: every entry under
- * /proc/self/net (a symlink to /proc/<pid>/net, whose entries are the netns's proc_dir_entries,
- * fs/proc/proc_net.c), subdirectories included, as ascending runs. The directory itself is
- * left out: it is a per-task /proc/<pid> inode, not a proc_dir_entry (its number does not come
- * from the proc inode IDA, KERNEL-RULES.md section 4). */
+/* The inode numbers of the calling thread's netns's /proc/net entries: every entry under
+ * /proc/thread-self/net (whose entries are the netns's proc_dir_entries, fs/proc/proc_net.c),
+ * subdirectories included, as ascending runs. The directory itself is left out: it is a
+ * per-task /proc/<pid> inode, not a proc_dir_entry (its number does not come from the proc
+ * inode IDA, KERNEL-RULES.md section 4). */
 static void proc_net_walk(struct proc_runs *pr)
 {
-	static uint64_t *ino;
+	static uint64_t *ino; /* one command runs at a time in a process: threads may share it */
 	size_t n = 0;
 	pr->walked = 1;
 	pr->nrun = 0;
@@ -797,7 +1222,7 @@ static void proc_net_walk(struct proc_runs *pr)
 		pr->err = ENOMEM;
 		return;
 	}
-	int fd = open("/proc/self/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open("/proc/thread-self/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		pr->err = errno;
 		return;
@@ -821,88 +1246,716 @@ static void proc_net_walk(struct proc_runs *pr)
 	}
 }
 
-/* After unshare(CLONE_NEWUSER) map uid/gid 0 to our own (parent-ns) ids 0, like `unshare -Ur`,
- * so the task keeps CAP_SYS_ADMIN for the next unshare. Allowed without privilege in the parent
- * for a single line mapping the writer's own euid/egid once setgroups is denied
+/* After the operation (t1): the /proc/net runs of a net observation, when that netns is the
+ * calling thread's own (its /proc/thread-self/net shows it). */
+static void walk_own_net(struct task_reply *rep)
+{
+	if (!proc_net_on)
+		return;
+	for (int i = 0; i < rep->nobs; i++) {
+		const struct observation *o = &rep->obs[i];
+		struct stat st;
+		if (o->type != NT_NET || o->err || o->skip)
+			continue;
+		if (stat("/proc/thread-self/ns/net", &st) == 0 && (uint64_t)st.st_ino == o->inode)
+			proc_net_walk(&rep->proc);
+		return;
+	}
+}
+
+/* After CLONE_NEWUSER map uid/gid 0 to our own (parent-ns) ids 0, like `unshare -Ur`, so the
+ * task keeps CAP_SYS_ADMIN for the next unshare. Allowed without privilege in the parent for a
+ * single line mapping the writer's own euid/egid once setgroups is denied
  * (kernel/user_namespace.c: new_idmap_permitted). */
 static void write_own_maps(struct task_reply *rep)
 {
-	static const char *const file[3] = {"/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"};
+	static const char *const file[3] = {"/proc/thread-self/setgroups", "/proc/thread-self/uid_map",
+	                                    "/proc/thread-self/gid_map"};
 	static const char *const text[3] = {"deny", "0 0 1\n", "0 0 1\n"};
 	for (int i = 0; i < 3; i++) {
 		int e = write_file(file[i], text[i]);
 		if (e) {
 			rep->map_err = e;
-			snprintf(rep->map_file, sizeof rep->map_file, "%s", file[i] + strlen("/proc/self/"));
+			snprintf(rep->map_file, sizeof rep->map_file, "%s", file[i] + strlen("/proc/thread-self/"));
 			return;
 		}
 	}
 }
 
-static void task_main(int fd, pid_t parent)
+/* Initial tasks die with the sandbox (PR_SET_PDEATHSIG); commit_creds clears the parent-death
+ * signal when the credentials change (unshare/setns of a user ns, exec), so it is set again. */
+static void rearm_pdeath(void)
 {
-	struct task_cmd cmd;
-	struct task_reply rep;
-	for (;;) {
-		ssize_t n = recv(fd, &cmd, sizeof cmd, 0);
-		if (n == 0)
-			_exit(0);
-		if (n < 0 && errno == EINTR)
+	if (!pdeath_parent)
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != pdeath_parent)
+		_exit(1);
+}
+
+/* The calling thread's host thread group and thread ids: /proc/thread-self is
+ * "<tgid>/task/<tid>" as the procfs's pid namespace (the host's, the one this mount namespace
+ * has on /proc) numbers them. */
+static void host_ids(pid_t *tgid, pid_t *tid)
+{
+	char buf[64];
+	ssize_t n = readlink("/proc/thread-self", buf, sizeof buf - 1);
+	int a = 0, b = 0;
+	*tgid = *tid = 0;
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (sscanf(buf, "%d/task/%d", &a, &b) == 2) {
+		*tgid = a;
+		*tid = b;
+	}
+}
+
+/* PPid and NSpid (the ids in each pid namespace from the procfs's down to the task's own) of
+ * /proc/<tid>/status (tid 0: the calling thread). 0 or an errno. */
+static int pid_status(pid_t tid, pid_t *ppid, pid_t *nspid, int *nlevels)
+{
+	char path[64], buf[4096];
+	if (tid)
+		snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+	else
+		snprintf(path, sizeof path, "/proc/thread-self/status");
+	int e = read_small(path, buf, sizeof buf);
+	if (e)
+		return e;
+	char *pp = strstr(buf, "\nPPid:"), *ns = strstr(buf, "\nNSpid:");
+	if (!pp || !ns)
+		return ENOENT;
+	*ppid = (pid_t)atoi(pp + 6);
+	*nlevels = 0;
+	for (char *s = ns + 7; *s && *s != '\n' && *nlevels < 40;) {
+		while (*s == '\t' || *s == ' ')
+			s++;
+		if (*s < '0' || *s > '9')
+			break;
+		nspid[(*nlevels)++] = (pid_t)strtol(s, &s, 10);
+	}
+	return *nlevels ? 0 : ENOENT;
+}
+
+/* The id of the host thread `host` in the calling thread's pid namespace, or 0 when it has none
+ * there (it is not in that namespace or a descendant at the same depth: checked by the caller). */
+static pid_t pid_here(pid_t host, pid_t *host_ppid)
+{
+	pid_t mine[40], theirs[40], ppid;
+	int nm, nt;
+	if (!host || pid_status(0, &ppid, mine, &nm) || pid_status(host, host_ppid, theirs, &nt) || nt < nm)
+		return 0;
+	return theirs[nm - 1];
+}
+
+/* pidfd_open(2) of the task whose host thread id is `host`, by its id in our pid namespace.
+ * That id is checked: the pidfd's fdinfo shows the host id (the procfs reading it is the
+ * host's). ESRCH where the task has no id here. */
+static int open_pidfd(pid_t host, int *err)
+{
+	pid_t ppid, pid = pid_here(host, &ppid);
+	char path[64], buf[1024];
+	if (!pid) {
+		*err = ESRCH;
+		return -1;
+	}
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	snprintf(path, sizeof path, "/proc/thread-self/fdinfo/%d", fd);
+	char *p;
+	if (read_small(path, buf, sizeof buf) || !(p = strstr(buf, "\nPid:")) || atoi(p + 5) != host) {
+		close(fd);
+		*err = ESRCH; /* another task has that id here: the target has none */
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- paths below the sandbox root ---- */
+
+/* The sandbox root in the calling thread's mount namespace, checked to be the probe's tmpfs
+ * (a scenario step must never reach the host's file system). */
+static int sandbox_root(void)
+{
+	struct stat st;
+	int fd = open(SANDBOX_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != sandbox_dev) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	return fd;
+}
+
+/* openat2 below `dfd`: no symlinks, no magic links, never above `dfd`. */
+static int open_beneath(int dfd, const char *rel, int flags)
+{
+	struct p_open_how how = {.flags = (uint64_t)flags | O_CLOEXEC,
+	                         .resolve = P_RESOLVE_BENEATH | P_RESOLVE_NO_SYMLINKS | P_RESOLVE_NO_MAGICLINKS};
+	return (int)syscall(SYS_openat2, dfd, rel, &how, sizeof how);
+}
+
+/* Opens (O_PATH) the directory holding the last part of `path` below the sandbox root,
+ * creating the directories on the way (mkdir -p); with `all`, the last part is made a
+ * directory too and returned. `*last` is the last part (not with `all`). -1 with errno. */
+static int sandbox_dir(const char *path, int all, char *last, size_t lastsize)
+{
+	char buf[PATH_MAX];
+	int dfd = sandbox_root();
+	if (dfd < 0)
+		return -1;
+	snprintf(buf, sizeof buf, "%s", path + 1);
+	char *save = NULL, *part = strtok_r(buf, "/", &save);
+	while (part) {
+		char *next = strtok_r(NULL, "/", &save);
+		if (!next && !all) {
+			snprintf(last, lastsize, "%s", part);
+			return dfd;
+		}
+		if (mkdirat(dfd, part, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		int nfd = open_beneath(dfd, part, O_PATH | O_DIRECTORY);
+		if (nfd < 0)
+			goto fail;
+		close(dfd);
+		dfd = nfd;
+		part = next;
+	}
+	return dfd;
+fail:;
+	int e = errno;
+	close(dfd);
+	errno = e;
+	return -1;
+}
+
+/* Opens a path below the sandbox root (O_RDONLY or O_PATH). */
+static int sandbox_open(const char *path, int flags)
+{
+	int root = sandbox_root();
+	if (root < 0)
+		return -1;
+	int fd = open_beneath(root, path + 1, flags);
+	int e = errno;
+	close(root);
+	errno = e;
+	return fd;
+}
+
+/* The path of an nsfs source as mount(2)/open(2) take it; `*tmp` is an fd to close after use
+ * (SRC_PATH). -1 with errno. */
+static int source_path(const struct task_cmd *cmd, char *out, size_t size, int *tmp)
+{
+	*tmp = -1;
+	switch (cmd->src_kind) {
+	case SRC_PROC:
+		snprintf(out, size, "/proc/%d/ns/%s", (int)cmd->src_tid, file_name[cmd->src_file]);
+		return 0;
+	case SRC_PATH:
+		if ((*tmp = sandbox_open(cmd->src, O_PATH)) < 0)
+			return -1;
+		snprintf(out, size, "/proc/thread-self/fd/%d", *tmp);
+		return 0;
+	case SRC_FD: {
+		int fd = name_fd(cmd->src);
+		if (fd < 0) {
+			errno = EBADF;
+			return -1;
+		}
+		snprintf(out, size, "/proc/thread-self/fd/%d", fd);
+		return 0;
+	}
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+/* ---- the command loop ---- */
+
+static void task_loop(int chan, int is_thread) __attribute__((noreturn));
+
+static int send_reply(int chan, const struct task_reply *rep)
+{
+	return send(chan, rep, sizeof *rep, MSG_NOSIGNAL) == (ssize_t)sizeof *rep ? 0 : -1;
+}
+
+/* A new task's first message: its host ids and what it sees. */
+static void hello(int chan, struct task_reply *rep)
+{
+	host_ids(&rep->tgid, &rep->tid);
+	if (send_reply(chan, rep) < 0)
+		_exit(1);
+}
+
+struct thread_start {
+	int chan;
+};
+
+static void *thread_main(void *arg)
+{
+	struct task_reply *rep = calloc(1, sizeof *rep);
+	int chan = (int)(intptr_t)arg;
+	if (!rep)
+		syscall(SYS_exit, 1);
+	hello(chan, rep);
+	free(rep);
+	task_loop(chan, 1);
+}
+
+/* The fork child: closes the other tasks' channels it inherited, writes its id maps (a new
+ * user namespace), shows its new namespaces, then serves its own channel. */
+static void fork_child(int chan, const struct task_cmd *cmd, int flags) __attribute__((noreturn));
+static void fork_child(int chan, const struct task_cmd *cmd, int flags)
+{
+	static struct task_reply rep;
+	for (int i = 0; i < nchans; i++)
+		if (chans[i] != chan)
+			close(chans[i]);
+	nchans = 0;
+	chans[nchans++] = chan;
+	pdeath_parent = 0; /* an orphan lives on (the sandbox, a subreaper, adopts it) */
+	memset(&rep, 0, sizeof rep);
+	if (flags & CLONE_NEWUSER)
+		write_own_maps(&rep);
+	for (int i = 0; i < cmd->ntypes; i++)
+		observe_self(cmd->types[i], &rep.obs[rep.nobs++]);
+	walk_own_net(&rep);
+	hello(chan, &rep);
+	task_loop(chan, 0);
+}
+
+static void exec_self(int chan, struct task_reply *rep)
+{
+	char *argv[MAX_NAMES + 16], arg[8][64];
+	static char fdarg[MAX_NAMES][MAX_NAME + 32];
+	int n = 0, k = 0;
+	argv[n++] = self_exe_argv0 ? self_exe_argv0 : "nslife-probe";
+	argv[n++] = "--task-resume";
+	snprintf(arg[k], 64, "chan=%d", chan), argv[n++] = arg[k++];
+	snprintf(arg[k], 64, "root=%" PRIu64, sandbox_dev), argv[n++] = arg[k++];
+	snprintf(arg[k], 64, "procnet=%d", proc_net_on), argv[n++] = arg[k++];
+	snprintf(arg[k], 64, "pdeath=%d", (int)pdeath_parent), argv[n++] = arg[k++];
+	snprintf(arg[k], 64, "t0=%" PRId64, rep->t0), argv[n++] = arg[k++];
+	int nf = 0;
+	for (int i = 0; i < nnames; i++) {
+		if (names[i].kind != NAME_FD)
 			continue;
-		if (n != (ssize_t)sizeof cmd || cmd.ntypes < 0 || cmd.ntypes > NT_COUNT)
+		snprintf(fdarg[nf], sizeof fdarg[nf], "fd=%d,%.128s", names[i].fd, names[i].name);
+		argv[n++] = fdarg[nf++];
+	}
+	argv[n] = NULL;
+	/* The channel must stay open across execve; the other tasks' channels must not. */
+	fcntl(chan, F_SETFD, 0);
+	extern char **environ;
+	execve("/proc/self/exe", argv, environ);
+	rep->err = errno;
+	fcntl(chan, F_SETFD, FD_CLOEXEC);
+	rep->t1 = now_ns();
+}
+
+/* --task-resume: the image a task's `exec` started. Takes the channel and the named fds that
+ * are still open (execve closed the close-on-exec ones), answers the exec step, serves on. */
+static int task_resume(int argc, char **argv)
+{
+	static struct task_reply rep;
+	int chan = -1;
+	memset(&rep, 0, sizeof rep);
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strncmp(a, "chan=", 5))
+			chan = atoi(a + 5);
+		else if (!strncmp(a, "root=", 5))
+			sandbox_dev = strtoull(a + 5, NULL, 10);
+		else if (!strncmp(a, "procnet=", 8))
+			proc_net_on = atoi(a + 8);
+		else if (!strncmp(a, "pdeath=", 7))
+			pdeath_parent = (pid_t)atoi(a + 7);
+		else if (!strncmp(a, "t0=", 3))
+			rep.t0 = strtoll(a + 3, NULL, 10);
+		else if (!strncmp(a, "fd=", 3)) {
+			char *comma = strchr(a + 3, ',');
+			int fd = atoi(a + 3);
+			if (comma && fcntl(fd, F_GETFD) >= 0) /* execve closed it: the name is gone */
+				name_bind(comma + 1, NAME_FD, fd, NULL);
+		}
+	}
+	rep.t1 = now_ns();
+	if (chan < 0 || fcntl(chan, F_SETFD, FD_CLOEXEC) < 0)
+		_exit(1);
+	self_exe_argv0 = argv[0];
+	chans[nchans++] = chan;
+	rearm_pdeath();
+	host_ids(&rep.tgid, &rep.tid);
+	if (send_reply(chan, &rep) < 0)
+		_exit(1);
+	task_loop(chan, 0);
+}
+
+/* Reads one command, and the fd passed with it (a new task's channel end), if any. */
+static ssize_t recv_cmd(int chan, struct task_cmd *cmd, int *passed)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {cmd, sizeof *cmd};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	*passed = -1;
+	ssize_t n = recvmsg(chan, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(passed, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+static void run_cmd(int chan, const struct task_cmd *cmd, int passed, struct task_reply *rep)
+{
+	char path[PATH_MAX + 64], src[PATH_MAX + 64], last[NAME_MAX + 1];
+	int flags = 0, r, fd, tmp;
+	for (int i = 0; i < cmd->ntypes; i++)
+		flags |= ns_flag[cmd->types[i]];
+	switch (cmd->op) {
+	case OP_UNSHARE:
+		rep->t0 = now_ns();
+		r = unshare(flags);
+		rep->err = r < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		if (r == 0 && (flags & CLONE_NEWUSER))
+			write_own_maps(rep);
+		rearm_pdeath();
+		if (r == 0)
+			for (int i = 0; i < cmd->ntypes; i++)
+				if (cmd->types[i] != NT_PID) /* unchanged for the caller; pid_for_children: ENOENT */
+					observe_self(cmd->types[i] == NT_TIME ? F_TIME_FOR_CHILDREN : cmd->types[i],
+					             &rep->obs[rep->nobs++]);
+		break;
+	case OP_FORK: {
+		struct p_clone_args ca;
+		int pidfd = -1;
+		memset(&ca, 0, sizeof ca);
+		ca.flags = (uint64_t)flags | (cmd->name2[0] ? CLONE_PIDFD : 0);
+		ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+		ca.exit_signal = SIGCHLD;
+		rep->t0 = now_ns();
+		long pid = syscall(SYS_clone3, &ca, sizeof ca);
+		if (pid == 0)
+			fork_child(passed, cmd, flags);
+		rep->err = pid < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		close(passed);
+		if (pid > 0 && cmd->name2[0] && (r = name_bind(cmd->name2, NAME_FD, pidfd, NULL)))
+			snprintf(rep->note, sizeof rep->note, "fork: no room for the pidfd's name (%s)", errno_name(r));
+		break;
+	}
+	case OP_THREAD: {
+		pthread_t th;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 1 << 20);
+		if (nchans == MAX_TASKS)
+			_exit(1);
+		chans[nchans++] = passed;
+		rep->t0 = now_ns();
+		r = pthread_create(&th, &attr, thread_main, (void *)(intptr_t)passed);
+		rep->t1 = now_ns();
+		pthread_attr_destroy(&attr);
+		rep->err = r;
+		if (r) {
+			chan_forget(passed);
+			close(passed);
+		}
+		break;
+	}
+	case OP_SETNS:
+		fd = name_fd(cmd->name);
+		rep->t0 = now_ns();
+		r = setns(fd, flags);
+		rep->err = r < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		rearm_pdeath();
+		if (r == 0)
+			observe_fd(fd, &rep->obs[rep->nobs++]);
+		break;
+	case OP_OPEN:
+		rep->t0 = now_ns();
+		if (cmd->src_kind == SRC_PATH) {
+			fd = sandbox_open(cmd->src, O_RDONLY | (cmd->flag ? O_CLOEXEC : 0));
+		} else if (source_path(cmd, src, sizeof src, &tmp) == 0) {
+			fd = open(src, O_RDONLY | (cmd->flag ? O_CLOEXEC : 0));
+		} else {
+			fd = -1;
+		}
+		rep->err = fd < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		if (fd >= 0) {
+			if (cmd->src_kind == SRC_PATH && !cmd->flag)
+				fcntl(fd, F_SETFD, 0); /* openat2 took O_CLOEXEC for the resolution */
+			if ((r = name_bind(cmd->name, NAME_FD, fd, NULL)))
+				snprintf(rep->note, sizeof rep->note, "open: no room for the fd's name (%s)", errno_name(r));
+			observe_fd(fd, &rep->obs[rep->nobs++]);
+		}
+		break;
+	case OP_IOCTL:
+		rep->t0 = now_ns();
+		/* open_related_ns makes the new fd O_CLOEXEC (fs/nsfs.c); without `cloexec` it is cleared */
+		fd = ioctl(name_fd(cmd->src), cmd->request ? NS_GET_PARENT_REQ : NS_GET_USERNS_REQ);
+		rep->err = fd < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		if (fd >= 0) {
+			if (!cmd->flag)
+				fcntl(fd, F_SETFD, 0);
+			if ((r = name_bind(cmd->name, NAME_FD, fd, NULL)))
+				snprintf(rep->note, sizeof rep->note, "ioctl: no room for the fd's name (%s)", errno_name(r));
+			observe_fd(fd, &rep->obs[rep->nobs++]);
+		}
+		break;
+	case OP_CLOSE: {
+		struct name_ent *e = name_find(cmd->name, NAME_FD);
+		rep->t0 = now_ns();
+		r = close(e ? e->fd : -1);
+		rep->err = r < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		if (e)
+			name_drop(e);
+		break;
+	}
+	case OP_BIND: {
+		int dfd = -1, tfd = -1;
+		rep->t0 = now_ns();
+		r = -1;
+		if (source_path(cmd, src, sizeof src, &tmp) == 0 &&
+		    (dfd = sandbox_dir(cmd->path, 0, last, sizeof last)) >= 0 &&
+		    (tfd = openat(dfd, last, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644)) >= 0) {
+			snprintf(path, sizeof path, "/proc/thread-self/fd/%d", tfd);
+			r = mount(src, path, NULL, MS_BIND, NULL);
+		}
+		rep->err = r < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		if (tfd >= 0)
+			close(tfd);
+		if (dfd >= 0)
+			close(dfd);
+		if (tmp >= 0)
+			close(tmp);
+		if (r == 0) {
+			if ((fd = sandbox_open(cmd->path, O_RDONLY)) >= 0) {
+				observe_fd(fd, &rep->obs[rep->nobs++]);
+				close(fd);
+			} else {
+				snprintf(rep->note, sizeof rep->note, "bind: observing %.180s after the mount failed with %s", cmd->path,
+				         errno_name(errno));
+			}
+		}
+		break;
+	}
+	case OP_UMOUNT:
+		rep->t0 = now_ns();
+		/* the path is checked to stay below the sandbox root (no symlinks), then unmounted by name */
+		r = -1;
+		if ((fd = sandbox_open(cmd->path, O_PATH)) >= 0) {
+			close(fd);
+			snprintf(path, sizeof path, "%s%s", SANDBOX_ROOT, cmd->path);
+			r = umount2(path, (cmd->flag ? MNT_DETACH : 0) | UMOUNT_NOFOLLOW);
+		}
+		rep->err = r < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		break;
+	case OP_MOUNT_PROC:
+		rep->t0 = now_ns();
+		r = -1;
+		if ((fd = sandbox_dir(cmd->path, 1, NULL, 0)) >= 0) {
+			snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+			r = mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			int e = errno;
+			close(fd);
+			errno = e;
+		}
+		rep->err = r < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		break;
+	case OP_SOCKET:
+		rep->t0 = now_ns();
+		fd = socket(AF_INET, SOCK_DGRAM | (cmd->flag ? SOCK_CLOEXEC : 0), 0);
+		rep->err = fd < 0 ? errno : 0;
+		rep->t1 = now_ns();
+		if (fd >= 0 && (r = name_bind(cmd->name, NAME_FD, fd, NULL)))
+			snprintf(rep->note, sizeof rep->note, "socket: no room for the fd's name (%s)", errno_name(r));
+		break;
+	case OP_PIDFD: {
+		int e = 0;
+		rep->t0 = now_ns();
+		fd = open_pidfd(cmd->target, &e); /* O_CLOEXEC, as pidfd_open makes every pidfd */
+		rep->err = fd < 0 ? e : 0;
+		rep->t1 = now_ns();
+		if (fd >= 0 && (r = name_bind(cmd->name, NAME_FD, fd, NULL)))
+			snprintf(rep->note, sizeof rep->note, "pidfd: no room for the fd's name (%s)", errno_name(r));
+		break;
+	}
+	case OP_SHMAT: {
+		void *addr = (void *)-1;
+		rep->t0 = now_ns();
+		int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+		if (id >= 0) {
+			addr = shmat(id, NULL, 0);
+			int e = errno;
+			shmctl(id, IPC_RMID, NULL); /* destroyed at the last detach */
+			errno = e;
+		}
+		rep->err = addr == (void *)-1 ? errno : 0;
+		rep->t1 = now_ns();
+		if (addr != (void *)-1 && (r = name_bind(cmd->name, NAME_SHM, -1, addr))) {
+			shmdt(addr);
+			snprintf(rep->note, sizeof rep->note, "shmat: no room for the segment's name (%s)", errno_name(r));
+		}
+		break;
+	}
+	case OP_SHMDT: {
+		struct name_ent *e = name_find(cmd->name, NAME_SHM);
+		rep->t0 = now_ns();
+		if (e) {
+			r = shmdt(e->addr);
+			rep->err = r < 0 ? errno : 0;
+		} else {
+			rep->err = EINVAL; /* shmdt(2) of an address with no segment attached */
+		}
+		rep->t1 = now_ns();
+		if (e)
+			name_drop(e);
+		break;
+	}
+	case OP_EXEC:
+		rep->t0 = now_ns();
+		exec_self(chan, rep); /* returns only when execve failed */
+		break;
+	case OP_EXIT:
+		rep->t0 = rep->t1 = now_ns();
+		if (send_reply(chan, rep) < 0)
+			_exit(1);
+		if (cmd->is_thread) {
+			chan_forget(chan);
+			close(chan);
+			syscall(SYS_exit, 0); /* this thread only */
+		}
+		_exit(0); /* exit_group */
+	case OP_WAIT: {
+		pid_t ppid = 0, mytgid, mytid;
+		pid_t pid = pid_here(cmd->target, &ppid);
+		host_ids(&mytgid, &mytid);
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		rep->t0 = now_ns();
+		if (!pid || ppid != mytgid) {
+			rep->err = ECHILD; /* not our child (or gone): waitid would say ECHILD */
+		} else {
+			r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+			rep->err = r < 0 ? errno : si.si_pid == 0 ? EAGAIN : 0;
+		}
+		rep->t1 = now_ns();
+		break;
+	}
+	case OP_SET_LIMIT: {
+		char text[32];
+		snprintf(path, sizeof path, "/proc/sys/user/max_%s_namespaces", ns_name[cmd->types[0]]);
+		snprintf(text, sizeof text, "%" PRId64 "\n", cmd->value);
+		rep->t0 = now_ns();
+		rep->err = write_file(path, text);
+		rep->t1 = now_ns();
+		break;
+	}
+	case OP_READ:
+		rep->t0 = now_ns();
+		observe_self(cmd->file, &rep->obs[0]);
+		rep->t1 = now_ns();
+		if (rep->obs[0].err)
+			rep->err = rep->obs[0].err;
+		else
+			rep->nobs = 1;
+		break;
+	case CMD_OBSERVE_ALL:
+		rep->t0 = now_ns();
+		for (int i = 0; i < NT_COUNT; i++)
+			observe_self(i, &rep->obs[rep->nobs++]);
+		rep->t1 = now_ns();
+		for (int i = 0; i < NT_COUNT; i++) {
+			char text[64];
+			int64_t v;
+			snprintf(path, sizeof path, "/proc/sys/user/max_%s_namespaces", ns_name[i]);
+			int e = read_small(path, text, sizeof text);
+			text[strcspn(text, "\n")] = 0;
+			rep->limits[i] = -1;
+			if (e)
+				rep->limits_err = e;
+			else if (parse_u64(text, &v) == 0)
+				rep->limits[i] = v;
+		}
+		if (proc_net_on)
+			proc_net_walk(&rep->proc); /* a trial: can this task walk /proc/thread-self/net? */
+		return;
+	default:
+		_exit(1);
+	}
+	/* after t1: [t0, t1] brackets the operation, the walk reads what it left */
+	walk_own_net(rep);
+}
+
+static void task_loop(int chan, int is_thread)
+{
+	static _Thread_local struct task_cmd cmd;
+	static _Thread_local struct task_reply rep;
+	for (;;) {
+		int passed;
+		ssize_t n = recv_cmd(chan, &cmd, &passed);
+		if (n == 0 || (n < 0 && errno != EINTR)) {
+			/* the coordinator is gone or done: end (a thread ends alone) */
+			if (is_thread)
+				syscall(SYS_exit, 0);
+			_exit(0);
+		}
+		if (n < 0)
+			continue;
+		if (n != (ssize_t)sizeof cmd || cmd.ntypes < 0 || cmd.ntypes > NT_COUNT ||
+		    ((cmd.op == OP_FORK || cmd.op == OP_THREAD) && passed < 0))
 			_exit(1);
 		for (int i = 0; i < cmd.ntypes; i++)
 			if (cmd.types[i] < 0 || cmd.types[i] >= NT_COUNT)
 				_exit(1);
-		memset(&rep, 0, sizeof rep);
-		switch (cmd.op) {
-		case CMD_UNSHARE: {
-			int flags = 0;
-			for (int i = 0; i < cmd.ntypes; i++)
-				flags |= ns_flag[cmd.types[i]];
-			rep.t0 = now_ns();
-			int r = unshare(flags);
-			rep.err = r < 0 ? errno : 0;
-			rep.t1 = now_ns();
-			if (r == 0 && (flags & CLONE_NEWUSER))
-				write_own_maps(&rep);
-			/* commit_creds clears the parent-death signal when the credentials change */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(1);
-			if (r == 0)
-				for (int i = 0; i < cmd.ntypes; i++)
-					observe(cmd.types[i], &rep.obs[rep.nobs++]);
-			/* after t1: [t0, t1] brackets the operation, the walk reads what it left */
-			if (r == 0 && (flags & CLONE_NEWNET) && proc_net_on)
-				proc_net_walk(&rep.proc);
-			break;
-		}
-		case CMD_READ:
-			if (cmd.ntypes != 1)
-				_exit(1);
-			rep.t0 = now_ns();
-			observe(cmd.types[0], &rep.obs[rep.nobs++]);
-			rep.t1 = now_ns();
-			if (cmd.types[0] == NT_NET && proc_net_on)
-				proc_net_walk(&rep.proc);
-			break;
-		case CMD_OBSERVE_ALL:
-			rep.t0 = now_ns();
-			for (int i = 0; i < NT_COUNT; i++)
-				observe(i, &rep.obs[rep.nobs++]);
-			rep.t1 = now_ns();
-			if (proc_net_on)
-				proc_net_walk(&rep.proc); /* a trial: can this task walk /proc/self/net? */
-			break;
-		default:
+		if (cmd.src_file < 0 || cmd.src_file >= F_COUNT || cmd.file < 0 || cmd.file >= F_COUNT)
 			_exit(1);
-		}
-		if (send(fd, &rep, sizeof rep, MSG_NOSIGNAL) != (ssize_t)sizeof rep)
+		cmd.name[MAX_NAME] = cmd.name2[MAX_NAME] = 0;
+		cmd.src[PATH_MAX - 1] = cmd.path[PATH_MAX - 1] = 0;
+		if (passed >= 0 && cmd.op != OP_FORK && cmd.op != OP_THREAD)
+			close(passed);
+		memset(&rep, 0, sizeof rep);
+		run_cmd(chan, &cmd, passed, &rep);
+		if (send_reply(chan, &rep) < 0)
 			_exit(1);
 	}
 }
 
+/* The initial tasks: children of the sandbox, which they die with. */
+static void initial_task(int chan, pid_t sandbox)
+{
+	static struct task_reply rep;
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the sandbox blocks SIGCHLD for its signalfd */
+	pdeath_parent = sandbox;
+	rearm_pdeath();
+	chans[nchans++] = chan;
+	memset(&rep, 0, sizeof rep);
+	hello(chan, &rep);
+	task_loop(chan, 0);
+}
 static void default_signals(void)
 {
 	signal(SIGINT, SIG_DFL);
@@ -914,9 +1967,75 @@ static void default_signals(void)
 
 /* The sandbox: a fresh user + mount namespace, mapped by the coordinator, parent and subreaper
  * of the tasks. It lives until the coordinator closes `ctl` (or dies: PDEATHSIG). */
+
+/* What the sandbox says once it has set up its root and forked the initial tasks. */
+struct sandbox_status {
+	int err;
+	int stage; /* 0 forking the tasks, 1 making / private, 2 mounting the sandbox root */
+};
+
+/* The reply to a `next-inode` request. */
+struct next_reply {
+	int err;
+	uint64_t inode;
+};
+
+/* `next-inode`: the lowest free proc inode number, seen as the number a throw-away uts
+ * namespace gets. A helper process unshares it, stats it and exits; the namespace is freed
+ * synchronously when the helper exits (kernel/utsname.c: free_uts_ns gives the number back),
+ * and the helper is reaped before the reply. */
+static void next_inode(int ctl)
+{
+	struct next_reply r = {0, 0};
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r.err = errno;
+		goto out;
+	}
+	pid_t h = fork();
+	if (h < 0) {
+		r.err = errno;
+		close(p[0]);
+		close(p[1]);
+		goto out;
+	}
+	if (h == 0) {
+		struct next_reply c = {0, 0};
+		struct stat st;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		if (unshare(CLONE_NEWUTS) < 0)
+			c.err = errno;
+		else if (stat("/proc/self/ns/uts", &st) < 0)
+			c.err = errno;
+		else
+			c.inode = st.st_ino;
+		ssize_t w = write(p[1], &c, sizeof c);
+		_exit(w == (ssize_t)sizeof c ? 0 : 1);
+	}
+	close(p[1]);
+	struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+	if (poll(&pfd, 1, 5000) > 0 && read(p[0], &r, sizeof r) == (ssize_t)sizeof r) {
+		waitpid(h, NULL, 0);
+	} else {
+		r.err = ETIMEDOUT;
+		kill(h, SIGKILL);
+		waitpid(h, NULL, 0);
+	}
+	close(p[0]);
+out:
+	if (send(ctl, &r, sizeof r, MSG_NOSIGNAL) != (ssize_t)sizeof r)
+		_exit(1);
+}
+
+/* The sandbox: a fresh user + mount namespace, mapped by the coordinator, with a private tmpfs
+ * as the sandbox root; parent of the initial tasks and child subreaper (the orphans of the
+ * scenario come to it). It reaps its children as soon as they exit (SIGCHLD through a
+ * signalfd), and lives until the coordinator closes `ctl` (or dies: PDEATHSIG). */
 static void sandbox_main(int ctl, const int *fds, int n, pid_t coordinator)
 {
 	pid_t task_pid[MAX_TASKS];
+	struct sandbox_status status = {0, 0};
 	int err = 0;
 	char go;
 
@@ -932,44 +2051,72 @@ static void sandbox_main(int ctl, const int *fds, int n, pid_t coordinator)
 		_exit(1);
 	if (recv(ctl, &go, 1, 0) != 1) /* the coordinator has written our uid/gid maps */
 		_exit(1);
+	/* Nothing mounted here propagates anywhere; the tmpfs on /tmp is where scenario paths live. */
+	struct stat st;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		status.err = errno;
+		status.stage = 1;
+	} else if (mount("nslife-sandbox", SANDBOX_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") < 0 ||
+	           stat(SANDBOX_ROOT, &st) < 0) {
+		status.err = errno;
+		status.stage = 2;
+	} else {
+		sandbox_dev = (uint64_t)st.st_dev;
+	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	pid_t self = getpid();
 	int forked = 0;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !status.err; i++) {
 		pid_t p = fork();
 		if (p < 0) {
-			err = errno;
+			status.err = errno;
 			break;
 		}
 		if (p == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != self)
-				_exit(1);
 			close(ctl);
+			if (sfd >= 0)
+				close(sfd);
 			for (int j = 0; j < n; j++)
 				if (j != i)
 					close(fds[j]);
-			task_main(fds[i], self);
+			initial_task(fds[i], self);
 		}
 		task_pid[forked++] = p;
 	}
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
-	if (send(ctl, &err, sizeof err, MSG_NOSIGNAL) != (ssize_t)sizeof err || err)
+	if (send(ctl, &status, sizeof status, MSG_NOSIGNAL) != (ssize_t)sizeof status || status.err)
 		_exit(1);
 	for (;;) {
-		struct pollfd pfd = {.fd = ctl, .events = POLLIN};
-		int r = poll(&pfd, 1, 200);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		if (r > 0) {
-			ssize_t got = recv(ctl, &go, 1, MSG_DONTWAIT);
+		struct pollfd pfd[2] = {{.fd = ctl, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		int r = poll(pfd, sfd >= 0 ? 2 : 1, sfd >= 0 ? 1000 : 20);
+		if (sfd >= 0 && r > 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof si) > 0)
+				;
+		}
+		pid_t w;
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+			for (int i = 0; i < forked; i++)
+				if (task_pid[i] == w)
+					task_pid[i] = 0; /* reaped: never killed by number */
+		if (r > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char c;
+			ssize_t got = recv(ctl, &c, 1, MSG_DONTWAIT);
 			if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
 				break;
+			if (got == 1 && c == 'n')
+				next_inode(ctl);
 		}
 	}
 	for (int i = 0; i < forked; i++)
-		kill(task_pid[i], SIGKILL);
+		if (task_pid[i] > 0)
+			kill(task_pid[i], SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	_exit(0);
@@ -1003,11 +2150,28 @@ static struct utsname uts;
 static char profile[64];
 static int out_fd = 1;
 static int ctl_fd = -1;
-static int task_fd[MAX_TASKS];
 static int ns_ok;        /* coordinator has its private mount namespace */
 
 static struct observation initial[NT_COUNT];
 static int ninitial;
+/* The sandbox user namespace's /proc/sys/user/max_*_namespaces (header.limits), when read. */
+static int64_t limits[NT_COUNT];
+static int limits_ok;
+
+/* The scenario's tasks as the coordinator follows them. A task is `live` from its hello to the
+ * step that ends it (exit, an exec of another thread of its process, a wait's reap) or until
+ * /proc shows it gone or a zombie; a step of a task that is not live records ESRCH. */
+enum { T_UNBORN, T_LIVE, T_DEAD };
+static struct task {
+	int state;
+	int fd;                  /* the channel's coordinator end, -1 */
+	int is_thread;           /* made by a `thread` step */
+	int proc;                /* which process (thread group) it is a thread of */
+	int parent;              /* the task whose step made it; -1 for initial tasks */
+	pid_t tid, tgid;         /* host ids */
+	unsigned long long start; /* /proc/<tid>/stat starttime: the id is not reused meanwhile */
+} tasks[MAX_TASKS];
+static int nprocs;
 
 /* Every namespace observed during the run except the initial ones, deduplicated by id, with
  * the file handle of its first observation. */
@@ -1127,20 +2291,6 @@ static int wait_readable(int fd, int64_t deadline, const char *what)
 			return -1;
 		}
 	}
-}
-
-static int recv_exact(int fd, void *buf, size_t len, const char *what)
-{
-	if (wait_readable(fd, now_ns() + opt.step_timeout_ns, what) < 0)
-		return -1;
-	ssize_t n = recv(fd, buf, len, 0);
-	if (n == (ssize_t)len)
-		return 0;
-	if (n == 0)
-		set_abort("%s: the process exited unexpectedly", what);
-	else
-		set_abort("%s: short message (%zd bytes)", what, n);
-	return -1;
 }
 
 static int sleep_until(int64_t target)
@@ -1433,7 +2583,7 @@ static void known_from_observation(struct known_ns *k, const struct observation 
 static void note_observation(const struct observation *o, const char *when, int remember)
 {
 	if (o->err) {
-		add_missing("%s: /proc/self/ns/%s: %s", when, ns_name[o->type], errno_name(o->err));
+		add_missing("%s: observing a %s namespace failed with %s", when, ns_name[o->type], errno_name(o->err));
 		return;
 	}
 	if (o->id_err) {
@@ -1510,16 +2660,153 @@ static void json_refs(struct sbuf *b)
 	sb_printf(b, "]");
 }
 
+
+/* ---- tasks seen from the coordinator ---- */
+
+/* /proc/<tid>/stat of a host thread id: its state letter and starttime. 0 or -1 (gone). */
+static int tid_stat(pid_t tid, char *state, unsigned long long *start)
+{
+	char path[64], buf[1024];
+	if (tid <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
+	if (read_small(path, buf, sizeof buf))
+		return -1;
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -1;
+	*state = p[2];
+	*start = 0;
+	int field = 3; /* p + 2 is field 3 (state); starttime is field 22 */
+	for (char *s = p + 2; *s; s++)
+		if (*s == ' ' && ++field == 22) {
+			*start = strtoull(s + 1, NULL, 10);
+			break;
+		}
+	return 0;
+}
+
+/* 1 running, 0 a zombie, -1 gone (or its id now names another task). */
+static int task_state_now(const struct task *t)
+{
+	char state;
+	unsigned long long start;
+	if (t->tid <= 0 || tid_stat(t->tid, &state, &start) < 0 || start != t->start)
+		return -1;
+	return state == 'Z' || state == 'X' || state == 'x' ? 0 : 1;
+}
+
+static void mark_dead(struct task *t)
+{
+	t->state = T_DEAD;
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+/* Is the task alive (and so able to run a step)? A task seen gone or a zombie is dead. */
+static int task_live(struct task *t)
+{
+	if (t->state != T_LIVE)
+		return 0;
+	if (task_state_now(t) != 1) {
+		mark_dead(t);
+		return 0;
+	}
+	return 1;
+}
+
+/* The host id of task `i` for a step that names it (/proc/TASK/ns/FILE, pidfd, wait): 0 when
+ * it was never born or is gone (a zombie still has its id). */
+static pid_t task_host_tid(int i)
+{
+	const struct task *t = &tasks[i];
+	return t->state == T_UNBORN || task_state_now(t) < 0 ? 0 : t->tid;
+}
+
+/* Takes a new task's hello: its host ids. */
+static void task_born(struct task *t, int fd, const struct task_reply *hello, int is_thread, int proc, int parent)
+{
+	char state;
+	t->state = T_LIVE;
+	t->fd = fd;
+	t->tid = hello->tid;
+	t->tgid = hello->tgid;
+	t->is_thread = is_thread;
+	t->proc = proc;
+	t->parent = parent;
+	if (tid_stat(t->tid, &state, &t->start) < 0)
+		mark_dead(t);
+}
+
+/* At the end: SIGKILL any task still alive (they all end when their channel closes; this is for
+ * one that did not). Through a pidfd, after checking that the id still names our task. */
+static void kill_leftover_tasks(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		struct task *t = &tasks[i];
+		if (t->state == T_UNBORN || t->is_thread || t->tid <= 0)
+			continue;
+		int pfd = (int)syscall(SYS_pidfd_open, t->tid, 0);
+		if (pfd < 0)
+			continue;
+		if (task_state_now(t) == 1)
+			syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		close(pfd);
+	}
+}
+
+static int send_cmd(int fd, const struct task_cmd *cmd, int pass)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {(void *)cmd, sizeof *cmd};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (pass >= 0) {
+		memset(&u, 0, sizeof u);
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof u.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass, sizeof(int));
+	}
+	return sendmsg(fd, &m, MSG_NOSIGNAL) == (ssize_t)sizeof *cmd ? 0 : -1;
+}
+
+/* A reply: 0, 1 when the channel ended (the task died), -1 with abort_reason set. */
+static int recv_reply(int fd, struct task_reply *rep, const char *what)
+{
+	if (wait_readable(fd, now_ns() + opt.step_timeout_ns, what) < 0)
+		return -1;
+	ssize_t n = recv(fd, rep, sizeof *rep, 0);
+	if (n == (ssize_t)sizeof *rep)
+		return 0;
+	if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE)))
+		return 1;
+	set_abort("%s: short message (%zd bytes)", what, n);
+	return -1;
+}
+
 /* ---- sandbox lifecycle ---- */
 
-/* Forks the sandbox with `n` task channels and maps its ids. NULL on success, else the reason
- * the scenario cannot run (a refusal); -1 style failures set abort_reason and return "". */
-static const char *start_sandbox(int n)
+/* Forks the sandbox with a channel per initial task and maps its ids. NULL on success, else the
+ * reason the scenario cannot run (a refusal); -1 style failures set abort_reason and return "". */
+static const char *start_sandbox(void)
 {
 	static char reason[256];
-	int ctl[2], tfd[MAX_TASKS][2], err;
+	int ctl[2], tfd[MAX_TASKS][2], err, n = 0, initial_id[MAX_TASKS];
 	char path[64], map[64];
 
+	for (int i = 0; i < ntasks; i++) {
+		tasks[i].fd = -1;
+		tasks[i].parent = -1;
+		if (task_initial[i])
+			initial_id[n++] = i;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		die("socketpair: %s", strerror(errno));
 	for (int i = 0; i < n; i++)
@@ -1541,12 +2828,16 @@ static const char *start_sandbox(int n)
 	close(ctl[1]);
 	for (int i = 0; i < n; i++) {
 		close(tfd[i][1]);
-		task_fd[i] = tfd[i][0];
+		tasks[initial_id[i]].fd = tfd[i][0];
 	}
 	ctl_fd = ctl[0];
 
-	if (recv_exact(ctl_fd, &err, sizeof err, "creating the sandbox"))
+	if (wait_readable(ctl_fd, now_ns() + opt.step_timeout_ns, "creating the sandbox") < 0)
 		return "";
+	if (recv(ctl_fd, &err, sizeof err, 0) != (ssize_t)sizeof err) {
+		set_abort("creating the sandbox: the process exited unexpectedly");
+		return "";
+	}
 	if (err) {
 		snprintf(reason, sizeof reason, "user namespaces unavailable: unshare(CLONE_NEWUSER|CLONE_NEWNS) failed with %s",
 		         errno_name(err));
@@ -1573,44 +2864,75 @@ static const char *start_sandbox(int n)
 		set_abort("starting the sandbox: %s", errno_name(errno));
 		return "";
 	}
-	if (recv_exact(ctl_fd, &err, sizeof err, "starting the tasks"))
+	struct sandbox_status status;
+	if (wait_readable(ctl_fd, now_ns() + opt.step_timeout_ns, "starting the tasks") < 0)
 		return "";
-	if (err) {
-		set_abort("starting the tasks: fork failed with %s", errno_name(err));
+	if (recv(ctl_fd, &status, sizeof status, 0) != (ssize_t)sizeof status) {
+		set_abort("starting the tasks: the sandbox exited unexpectedly");
 		return "";
+	}
+	if (status.err) {
+		static const char *const stage[3] = {"forking the initial tasks", "making / private in the sandbox",
+		                                     "mounting a tmpfs on " SANDBOX_ROOT " in the sandbox"};
+		set_abort("starting the sandbox: %s failed with %s", stage[status.stage < 0 || status.stage > 2 ? 0 : status.stage],
+		          errno_name(status.err));
+		return "";
+	}
+	for (int i = 0; i < n; i++) {
+		struct task_reply hello;
+		struct task *t = &tasks[initial_id[i]];
+		int fd = t->fd;
+		if (recv_reply(fd, &hello, "starting the tasks") != 0) {
+			set_abort("starting the tasks: task %s did not start", task_name[initial_id[i]]);
+			return "";
+		}
+		task_born(t, fd, &hello, 0, nprocs++, -1);
+		if (t->state != T_LIVE) {
+			set_abort("starting the tasks: task %s is not in /proc", task_name[initial_id[i]]);
+			return "";
+		}
 	}
 	return NULL;
 }
 
-/* Ends the tasks and the sandbox: EOF on their channels makes them exit; SIGKILL after 2 s. */
+/* Ends the tasks and the sandbox: EOF on their channels makes the tasks exit (zombies go to
+ * their parents, then to the sandbox, which reaps them); EOF on `ctl` ends the sandbox. SIGKILL
+ * after 2 s for the sandbox, and for any task still alive then. */
 static void stop_sandbox(void)
 {
 	if (sandbox_pid <= 0)
 		return;
 	for (int i = 0; i < ntasks; i++)
-		close(task_fd[i]);
+		if (tasks[i].fd >= 0) {
+			close(tasks[i].fd);
+			tasks[i].fd = -1;
+		}
+	int64_t deadline = now_ns() + 2000 * NS_PER_MS;
+	for (int i = 0; i < ntasks; i++)
+		while (tasks[i].state != T_UNBORN && task_state_now(&tasks[i]) == 1 && now_ns() < deadline)
+			sleep_ns(2 * NS_PER_MS);
 	if (ctl_fd >= 0)
 		close(ctl_fd);
 	ctl_fd = -1;
 	for (int i = 0; i < 200; i++) {
 		if (waitpid(sandbox_pid, NULL, WNOHANG) == sandbox_pid) {
 			sandbox_pid = -1;
-			return;
+			break;
 		}
-		struct timespec ts = {0, 10 * NS_PER_MS};
-		nanosleep(&ts, NULL);
+		sleep_ns(10 * NS_PER_MS);
 	}
-	kill(sandbox_pid, SIGKILL);
-	waitpid(sandbox_pid, NULL, 0);
-	sandbox_pid = -1;
+	if (sandbox_pid > 0) {
+		kill(sandbox_pid, SIGKILL);
+		waitpid(sandbox_pid, NULL, 0);
+		sandbox_pid = -1;
+	}
+	kill_leftover_tasks();
 }
 
 static void wait_released(const struct known_ns *k, int64_t deadline)
 {
-	while (ns_held(k) == 1 && now_ns() < deadline && !stop_signal) {
-		struct timespec ts = {0, 10 * NS_PER_MS};
-		nanosleep(&ts, NULL);
-	}
+	while (ns_held(k) == 1 && now_ns() < deadline && !stop_signal)
+		sleep_ns(10 * NS_PER_MS);
 }
 
 /* After the run, waits (bounded) until the namespaces the run created are gone and their inode
@@ -1639,21 +2961,16 @@ static void quiesce(void)
 
 /* ---- the run ---- */
 
-static int task_call(int tid, const struct task_cmd *cmd, struct task_reply *rep, const char *what)
-{
-	if (send(task_fd[tid], cmd, sizeof *cmd, MSG_NOSIGNAL) != (ssize_t)sizeof *cmd) {
-		set_abort("%s: the task exited unexpectedly", what);
-		return -1;
-	}
-	return recv_exact(task_fd[tid], rep, sizeof *rep, what);
-}
-
 static int observe_initial(void)
 {
-	struct task_cmd cmd = {.op = CMD_OBSERVE_ALL};
+	static struct task_cmd cmd;
 	struct task_reply rep;
-	if (task_call(0, &cmd, &rep, "observing the initial namespaces"))
+	memset(&cmd, 0, sizeof cmd);
+	cmd.op = CMD_OBSERVE_ALL;
+	if (send_cmd(tasks[0].fd, &cmd, -1) < 0 || recv_reply(tasks[0].fd, &rep, "observing the initial namespaces")) {
+		set_abort("observing the initial namespaces: the task exited unexpectedly");
 		return -1;
+	}
 	cap.nsGetId = 1;
 	cap.fileHandles = 1;
 	for (int i = 0; i < rep.nobs; i++) {
@@ -1661,8 +2978,17 @@ static int observe_initial(void)
 		if (!rep.obs[i].err)
 			initial[ninitial++] = rep.obs[i];
 	}
+	limits_ok = 1;
+	for (int i = 0; i < NT_COUNT; i++) {
+		limits[i] = rep.limits[i];
+		if (limits[i] < 0)
+			limits_ok = 0;
+	}
+	if (!limits_ok)
+		add_missing("limits: reading /proc/sys/user/max_*_namespaces in the sandbox failed%s%s",
+		            rep.limits_err ? " with " : "", rep.limits_err ? errno_name(rep.limits_err) : "");
 	if (proc_net_on && rep.proc.err)
-		add_missing("procNet: walking /proc/self/net in the sandbox failed with %s; no proc runs on net observations",
+		add_missing("procNet: walking /proc/thread-self/net in the sandbox failed with %s; no proc runs on net observations",
 		            errno_name(rep.proc.err));
 	if (rep.proc.err)
 		proc_net_on = 0; /* the tasks still walk (their copy of the flag is set), the runs are dropped */
@@ -1685,28 +3011,17 @@ static int observe_initial(void)
 	return 0;
 }
 
-/* The step's record, written at once. */
-static void json_step(const struct step *st, const struct task_reply *rep)
+/* The step's record, written at once. `next` < 0: none. */
+static void json_step(const struct step *st, const struct task_reply *rep, int64_t next)
 {
 	static struct sbuf line;
 	struct sbuf *b = &line;
-	static const char *const opname[3] = {"unshare", "read", "sleep"};
 	sb_printf(b, "{\"type\":\"step\",\"index\":%ld,\"line\":%ld,\"task\":", st->index, st->line);
 	if (st->task < 0)
 		sb_printf(b, "null");
 	else
 		sb_json_str(b, task_name[st->task]);
-	sb_printf(b, ",\"op\":\"%s\",\"args\":", opname[st->op]);
-	if (st->op == OP_SLEEP) {
-		sb_printf(b, "{\"ns\":%" PRId64 "}", st->sleep_ns);
-	} else if (st->op == OP_READ) {
-		sb_printf(b, "{\"type\":\"%s\"}", ns_name[st->types[0]]);
-	} else {
-		sb_printf(b, "{\"types\":[");
-		for (int i = 0; i < st->ntypes; i++)
-			sb_printf(b, "%s\"%s\"", i ? "," : "", ns_name[st->types[i]]);
-		sb_printf(b, "]}");
-	}
+	sb_printf(b, ",\"op\":\"%s\",\"args\":%s", op_name[st->op], st->args);
 	sb_printf(b, ",\"t0\":%" PRId64 ",\"t1\":%" PRId64 ",\"errno\":", rep->t0, rep->t1);
 	if (rep->err)
 		sb_printf(b, "\"%s\"", errno_name(rep->err));
@@ -1714,8 +3029,8 @@ static void json_step(const struct step *st, const struct task_reply *rep)
 		sb_printf(b, "null");
 	sb_printf(b, ",\"ns\":[");
 	int first = 1;
-	for (int i = 0; i < rep->nobs; i++) {
-		if (rep->obs[i].err)
+	for (int i = 0; i < rep->nobs && !rep->err; i++) {
+		if (rep->obs[i].err || rep->obs[i].skip)
 			continue;
 		if (!first)
 			sb_printf(b, ",");
@@ -1723,47 +3038,222 @@ static void json_step(const struct step *st, const struct task_reply *rep)
 		first = 0;
 	}
 	sb_printf(b, "],");
+	if (next >= 0)
+		sb_printf(b, "\"next\":%" PRId64 ",", next);
 	json_refs(b);
 	sb_printf(b, "}\n");
 	emit(b);
 }
 
-static int run_steps(void)
+static int orphan_noted;
+
+/* A task that had no live scenario parent when it exited is reaped by the sandbox at once. */
+static void note_orphan(const struct task *t)
 {
-	char what[128 + MAX_NAME];
-	run_start = now_ns();
-	for (int i = 0; i < nsteps; i++) {
-		const struct step *st = &steps[i];
-		struct task_reply rep;
-		memset(&rep, 0, sizeof rep);
-		if (check_stop())
+	if (orphan_noted || t->is_thread)
+		return;
+	if (t->parent >= 0 && tasks[t->parent].state == T_LIVE && task_state_now(&tasks[t->parent]) == 1)
+		return;
+	orphan_noted = 1;
+	add_missing("reaping: a task with no live scenario parent (an initial task, or an orphan the sandbox adopted as "
+	            "child subreaper) is reaped by the probe's sandbox as soon as it exits; a wait for it finds ECHILD");
+}
+
+/* Waits (bounded) until `t` has exited: gone or a zombie. */
+static void wait_exited(const struct task *t)
+{
+	int64_t deadline = now_ns() + opt.step_timeout_ns;
+	while (task_state_now(t) == 1 && now_ns() < deadline && !stop_signal)
+		sleep_ns(50000);
+}
+
+/* Runs a step of a task. 0, or -1 with abort_reason set. */
+static int run_task_step(const struct step *st, struct task_reply *rep, const char *what)
+{
+	static struct task_cmd cmd;
+	struct task *t = &tasks[st->task];
+	int mine = -1, pass = -1;
+	memset(rep, 0, sizeof *rep);
+	if (!task_live(t)) {
+		rep->t0 = rep->t1 = now_ns();
+		rep->err = ESRCH;
+		return 0;
+	}
+	memset(&cmd, 0, sizeof cmd);
+	cmd.op = st->op;
+	cmd.ntypes = st->ntypes;
+	memcpy(cmd.types, st->types, sizeof cmd.types);
+	cmd.flag = st->flag;
+	cmd.request = st->request;
+	cmd.is_thread = t->is_thread;
+	cmd.src_kind = st->src_kind;
+	cmd.src_file = st->src_kind == SRC_PROC ? st->src_file : 0;
+	cmd.file = st->op == OP_READ ? st->file : 0;
+	cmd.value = st->value;
+	if (st->src_kind == SRC_PROC)
+		cmd.src_tid = task_host_tid(st->src_task);
+	if (st->op == OP_PIDFD || st->op == OP_WAIT)
+		cmd.target = task_host_tid(st->other);
+	if (st->name)
+		snprintf(cmd.name, sizeof cmd.name, "%s", st->name);
+	if (st->name2)
+		snprintf(cmd.name2, sizeof cmd.name2, "%s", st->name2);
+	if (st->src)
+		snprintf(cmd.src, sizeof cmd.src, "%s", st->src);
+	if (st->path)
+		snprintf(cmd.path, sizeof cmd.path, "%s", st->path);
+	if (st->op == OP_FORK || st->op == OP_THREAD) {
+		int sp[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+			set_abort("%s: socketpair failed: %s", what, errno_name(errno));
 			return -1;
-		if (st->op == OP_SLEEP) {
-			rep.t0 = now_ns();
-			if (sleep_until(rep.t0 + st->sleep_ns) < 0)
-				return -1;
-			rep.t1 = now_ns();
-		} else {
-			struct task_cmd cmd = {.op = st->op == OP_UNSHARE ? CMD_UNSHARE : CMD_READ, .ntypes = st->ntypes};
-			memcpy(cmd.types, st->types, sizeof cmd.types);
-			snprintf(what, sizeof what, "step %ld (line %ld, task %s)", st->index, st->line, task_name[st->task]);
-			if (task_call(st->task, &cmd, &rep, what))
-				return -1;
-			if (rep.map_err)
-				add_missing("userns: writing /proc/self/%s after unshare(CLONE_NEWUSER) failed with %s",
-				            rep.map_file, errno_name(rep.map_err));
-			for (int k = 0; k < rep.nobs; k++)
-				note_observation(&rep.obs[k], "step", 1);
-			if (proc_net_on && rep.proc.walked && rep.proc.err)
-				add_missing("procNet: walking /proc/self/net after step %ld failed with %s; that observation has no proc runs",
-				            st->index, errno_name(rep.proc.err));
 		}
-		json_step(st, &rep);
-		steps_done++;
+		mine = sp[0];
+		pass = sp[1];
+	}
+	int sent = send_cmd(t->fd, &cmd, pass);
+	if (pass >= 0)
+		close(pass);
+	int r = sent < 0 ? 1 : recv_reply(t->fd, rep, what);
+	if (r != 0) {
+		if (mine >= 0)
+			close(mine);
+		if (r < 0)
+			return -1;
+		/* the task is gone (between the check and the command, or during it) */
+		mark_dead(t);
+		memset(rep, 0, sizeof *rep);
+		rep->t0 = rep->t1 = now_ns();
+		rep->err = ESRCH;
+		add_missing("step %ld: task %s ended while it was sent the step; recorded as ESRCH", st->index,
+		            task_name[st->task]);
+		return 0;
+	}
+	switch (st->op) {
+	case OP_FORK:
+	case OP_THREAD: {
+		struct task *c = &tasks[st->other];
+		if (rep->err) {
+			close(mine);
+			break;
+		}
+		struct task_reply hello;
+		int h = recv_reply(mine, &hello, what);
+		if (h < 0) {
+			close(mine);
+			return -1;
+		}
+		if (h == 1) {
+			close(mine);
+			c->state = T_DEAD;
+			add_missing("step %ld: the new task %s ended before it said hello", st->index, task_name[st->other]);
+			break;
+		}
+		task_born(c, mine, &hello, st->op == OP_THREAD, st->op == OP_THREAD ? t->proc : nprocs++, st->task);
+		rep->nobs = hello.nobs;
+		memcpy(rep->obs, hello.obs, sizeof rep->obs);
+		rep->proc = hello.proc;
+		if (hello.map_err) {
+			rep->map_err = hello.map_err;
+			memcpy(rep->map_file, hello.map_file, sizeof rep->map_file);
+		}
+		break;
+	}
+	case OP_EXEC:
+		if (rep->err)
+			break;
+		/* execve made the caller the thread group leader, and ended the process's other threads */
+		t->tid = rep->tid;
+		t->tgid = rep->tgid;
+		{
+			char state;
+			if (tid_stat(t->tid, &state, &t->start) < 0)
+				mark_dead(t);
+		}
+		for (int i = 0; i < ntasks; i++)
+			if (&tasks[i] != t && tasks[i].state == T_LIVE && tasks[i].proc == t->proc)
+				mark_dead(&tasks[i]);
+		break;
+	case OP_EXIT:
+		wait_exited(t);
+		if (!t->is_thread)
+			for (int i = 0; i < ntasks; i++)
+				if (tasks[i].state == T_LIVE && tasks[i].proc == t->proc)
+					wait_exited(&tasks[i]);
+		rep->t1 = now_ns();
+		note_orphan(t);
+		for (int i = 0; i < ntasks; i++)
+			if (&tasks[i] == t || (!t->is_thread && tasks[i].state == T_LIVE && tasks[i].proc == t->proc))
+				mark_dead(&tasks[i]);
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
 
+/* `next-inode`, by the sandbox. 0, or -1 with abort_reason set. */
+static int run_next_inode(struct task_reply *rep, int64_t *next)
+{
+	struct next_reply nr;
+	memset(rep, 0, sizeof *rep);
+	rep->t0 = now_ns();
+	if (send(ctl_fd, "n", 1, MSG_NOSIGNAL) != 1) {
+		set_abort("next-inode: the sandbox exited unexpectedly");
+		return -1;
+	}
+	if (wait_readable(ctl_fd, now_ns() + opt.step_timeout_ns, "next-inode") < 0)
+		return -1;
+	if (recv(ctl_fd, &nr, sizeof nr, 0) != (ssize_t)sizeof nr) {
+		set_abort("next-inode: the sandbox exited unexpectedly");
+		return -1;
+	}
+	rep->t1 = now_ns();
+	rep->err = nr.err;
+	*next = nr.err ? -1 : (int64_t)nr.inode;
+	return 0;
+}
+
+static int run_steps(void)
+{
+	char what[128 + MAX_NAME];
+	static struct task_reply rep;
+	run_start = now_ns();
+	for (int i = 0; i < nsteps; i++) {
+		const struct step *st = &steps[i];
+		int64_t next = -1;
+		if (check_stop())
+			return -1;
+		if (st->op == OP_SLEEP) {
+			memset(&rep, 0, sizeof rep);
+			rep.t0 = now_ns();
+			if (sleep_until(rep.t0 + st->value) < 0)
+				return -1;
+			rep.t1 = now_ns();
+		} else if (st->op == OP_NEXT_INODE) {
+			if (run_next_inode(&rep, &next) < 0)
+				return -1;
+		} else {
+			snprintf(what, sizeof what, "step %ld (line %ld, task %s)", st->index, st->line, task_name[st->task]);
+			if (run_task_step(st, &rep, what) < 0)
+				return -1;
+			if (rep.map_err)
+				add_missing("userns: writing /proc/thread-self/%s after CLONE_NEWUSER failed with %s", rep.map_file,
+				            errno_name(rep.map_err));
+			if (rep.note[0])
+				add_missing("step %ld: %s", st->index, rep.note);
+			for (int k = 0; k < rep.nobs && !rep.err; k++)
+				if (!rep.obs[k].skip)
+					note_observation(&rep.obs[k], "step", 1);
+			if (proc_net_on && rep.proc.walked && rep.proc.err)
+				add_missing("procNet: walking /proc/thread-self/net after step %ld failed with %s; that observation has no proc runs",
+				            st->index, errno_name(rep.proc.err));
+		}
+		json_step(st, &rep, next);
+		steps_done++;
+	}
+	return 0;
+}
 /* ---- output ---- */
 
 static void json_header(struct sbuf *b, const char *refused)
@@ -1791,6 +3281,12 @@ static void json_header(struct sbuf *b, const char *refused)
 		json_observation(b, &initial[i], NULL);
 	}
 	sb_printf(b, "]");
+	if (limits_ok) {
+		sb_printf(b, ",\"limits\":{");
+		for (int i = 0; i < NT_COUNT; i++)
+			sb_printf(b, "%s\"%s\":%" PRId64, i ? "," : "", ns_name[i], limits[i]);
+		sb_printf(b, "}");
+	}
 	if (refused) {
 		sb_printf(b, ",\"refused\":");
 		sb_json_str(b, refused);
@@ -2025,12 +3521,15 @@ int main(int argc, char **argv)
 {
 	const char *refused;
 
+	if (argc > 1 && !strcmp(argv[1], "--task-resume"))
+		return task_resume(argc, argv); /* a task's `exec` */
+	self_exe_argv0 = argv[0];
 	coordinator_pid = getpid();
 	parse_args(argc, argv);
 	if (!opt.check)
 		parse_input();
 	else
-		ntasks = 1;
+		ntasks = task_initial[0] = 1;
 	install_signals();
 	take_lock();
 	if (opt.out_path && !opt.check) {
@@ -2050,7 +3549,7 @@ int main(int argc, char **argv)
 		add_missing("procNet: disabled by --no-proc-net");
 	private_mount_ns();
 	/* The sandbox copies our mount namespace before tracefs is mounted in it. */
-	refused = start_sandbox(ntasks);
+	refused = start_sandbox();
 	if (!refused) {
 		tracing_setup();
 		observe_initial();
