@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Live kernel tests share global kernel state (the proc inode allocator, the netns reaper): they
 // run after the others, one file at a time, so that nothing else makes or frees namespaces
 // meanwhile. The probe also serialises itself with a lock file.
-const LIVE = ['test/live/**/*.test.ts', 'test/probe/live.test.ts'];
+const LIVE = ['test/live/**/*.test.ts', 'test/probe/live.test.ts', 'test/probe/*.live.test.ts'];
 
 export default defineConfig({
   test: {
