@@ -84,7 +84,13 @@ export const NS_FILE_SHAPE = `a namespace file (${NS_FILES.join(', ')})`;
 export const OUTCOME_SHAPE = 'an outcome (ok, or an errno name such as ENOSPC)';
 /** {@inheritDoc NS_TYPE_SHAPE} @internal */
 export const COUNT_SHAPE = 'a repeat count (a positive integer or $PARAM)';
-/** {@inheritDoc NS_TYPE_SHAPE} @internal */
+/**
+ * The largest value `set max_TYPE_namespaces = N` takes: the sysctl is an int with a minimum
+ * of 0 (kernel/ucount.c: user_table, proc_dointvec_minmax).
+ *
+ * @remarks Since 0.2.0
+ * @internal
+ */
 export const MAX_LIMIT = 2_147_483_647;
 /** {@inheritDoc NS_TYPE_SHAPE} @internal */
 export const LIMIT_SHAPE = `a limit (an integer from 0 to ${MAX_LIMIT}, or $PARAM)`;
