@@ -242,5 +242,49 @@ describe.skipIf(!built)(
         'nslife-probe: <stdin>:4: expected a namespace type (user, pid, net, mnt, uts, ipc, cgroup, time), got "users"\n',
       );
     });
+
+    it.each([
+      ['nslife-probe-input 1', 1, 'expected "nslife-probe-input 2" (protocol version 2)'],
+      ['task 0 main', 3, 'expected "task <tid> <name> initial|child"'],
+      [
+        'task 0 main initial\ntask 1 c child\nstep 0 1 0 fork 1 - - {}\nstep 1 2 0 thread 1 {}',
+        6,
+        'a child task (declared "child") that no other step makes, got task 1',
+      ],
+      [
+        'step 0 1 0 umount /run/../x - {}',
+        4,
+        'an absolute path below "/" without empty, "." or ".." parts, got "/run/../x"',
+      ],
+      ['step 0 1 0 close f', 4, "the step's args as one JSON object at the end of the line"],
+      ['step 0 1 0 close f {"fd":', 4, "the step's args as one JSON object at the end of the line"],
+      [
+        'step 0 1 0 frob {}',
+        4,
+        'an operation (unshare, fork, thread, setns, open, ioctl, close, bind, umount, mount-proc',
+      ],
+      ['step 0 1 0 open proc 0 netz f - {}', 4, 'a namespace file (user, pid, pid_for_children, net, mnt, uts'],
+      [
+        'step 0 1 0 open proc 7 net f - {}',
+        4,
+        'the task of a /proc/TASK/ns/FILE source (a task id declared by a "task" line), got "7"',
+      ],
+      ['step 0 1 - read net {}', 4, 'a task id declared by a "task" line, got "-"'],
+      ['step 0 1 0 sleep 5 {}', 4, '"-" as the task of a sleep step, got "0"'],
+      ['step 0 1 0 umount /a maybe {}', 4, '"lazy" or "-", got "maybe"'],
+    ])('rejects protocol-2 input %j with status 2, naming line %i', (body, line, message) => {
+      const head = 'nslife-probe-input 2\nmeta {}\n';
+      const input = body.startsWith('nslife-probe-input')
+        ? `${body}\n`
+        : body.startsWith('task')
+          ? `${head}${body}\nrun\n`
+          : `${head}task 0 main initial\n${body}\nrun\n`;
+      const r = spawnSync(probeBinaryPath(), [], { input, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')).toHaveLength(2); // one line
+      expect(r.stderr).toContain(`nslife-probe: <stdin>:${line}: expected `);
+      expect(r.stderr).toContain(message);
+    });
   },
 );
