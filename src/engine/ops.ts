@@ -19,7 +19,7 @@ import {
   swap,
   umountPath,
 } from './files.ts';
-import { openFile, putCred, putFile } from './refs.ts';
+import { openFile, putFile, putNs } from './refs.ts';
 import { addTask, detachAllShm, exitTask, reap, taskIndexOf, threadsOf } from './tasks.ts';
 import type { NsNode, PidNsState, TaskNode, World } from './world.ts';
 
@@ -158,9 +158,12 @@ function unshareCommit(w: World, t: TaskNode, st: OpState, ctx: EngineCtx): null
   for (const type of Object.keys(st.created) as NsType[]) {
     const id = st.created[type] as number;
     if (type === 'user') {
+      // commit_creds puts the old cred after a grace period (put_cred_rcu), but that put is
+      // never the last: the new user namespace holds its parent until it is freed itself, which
+      // takes its own reap, grace period and work. So it is applied now.
       const old = t.ns.user;
       t.ns.user = id;
-      putCred(w, old, ctx);
+      putNs(w, old, ctx);
       continue;
     }
     const slot = type === 'pid' ? 'pidForChildren' : type === 'time' ? 'timeForChildren' : type;

@@ -36,6 +36,8 @@ export function putNs(w: World, id: number, ctx: EngineCtx, inReaper = false): b
  * @internal
  */
 export function deferPut(w: World, id: number, ctx: EngineCtx, latency: LatencyRange): void {
+  // An initial namespace is never freed: when its reference goes makes no difference.
+  if ((w.ns[id] as NsNode).initial) return void (w.ns[id] as NsNode).refs--;
   w.work.push({ ns: id, step: -1, due: ctx.timing.due(ctx.at, latency) });
   ctx.effects?.push({ kind: 'put.deferred', ns: id, at: ctx.at });
 }
