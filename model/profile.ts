@@ -59,11 +59,11 @@ export interface KernelProfile {
    * - `work`: `schedule_work(destroy_pid_namespace_work)` (6.14+, per-pidns pid_max sysctls).
    */
   readonly pidReaper: 'sync' | 'work';
-  /** `create_ipc_ns` flushes the pending `free_ipc` work and retries before giving ENOSPC (5.18+). */
+  /** `create_ipc_ns` flushes the pending `free_ipc` work and retries before giving ENOSPC (6.3+; absent in 6.1 — docs/kernel-versions.md). */
   readonly ipcCreateFlushRetry: boolean;
   /** execve() moves the caller into its `time_for_children` (`exec_task_namespaces`). */
   readonly execEntersTimeForChildren: boolean;
-  /** Opening `pid_for_children` before the first child exists: ENOENT (≤ 6.18) or allowed (7.x). */
+  /** Opening `pid_for_children` before the first child exists: ENOENT (≤ 7.0) or allowed (7.1+; docs/kernel-versions.md). */
   readonly pidForChildrenBeforeInit: 'ENOENT' | 'allowed';
   /**
    * Active references (6.19+): a namespace with references but no active one is inactive — its

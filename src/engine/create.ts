@@ -99,7 +99,7 @@ function createOne(w: World, task: TaskNode, type: NsType, owner: number, c: Cre
   // Every create function charges first: inc_<type>_namespaces → inc_ucount (ENOSPC).
   const chargedTo = owner;
   if (!chargeUcount(w, chargedTo, type)) {
-    // ipc/namespace.c: create_ipc_ns — on failure flush_work(&free_ipc_work) and retry [5.18+].
+    // ipc/namespace.c: create_ipc_ns — on failure flush_work(&free_ipc_work) and retry [6.3+].
     if (!(type === 'ipc' && p.ipcCreateFlushRetry && flushIpc(w, ctx) && chargeUcount(w, chargedTo, type)))
       return 'ENOSPC';
   }

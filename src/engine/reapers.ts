@@ -232,7 +232,7 @@ function fireBatch(w: World, worker: BatchWorker, reaper: Reaper, ctx: EngineCtx
 
 /**
  * Runs the ipc worker to the end now: `create_ipc_ns` → `flush_work(&free_ipc_work)` waits for the
- * queued work (ipc/namespace.c [5.18+]). Namespaces put meanwhile go to a later run.
+ * queued work (ipc/namespace.c [6.3+]). Namespaces put meanwhile go to a later run.
  *
  * @internal
  */
