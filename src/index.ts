@@ -8,7 +8,8 @@
  */
 
 // Scenario language
-export type { Expectation, Outcome, Scenario, SourcePos, Step } from './scenario/ast.ts';
+export type { Expectation, NsFile, NsSource, Outcome, Scenario, SourcePos, Step, TaskStep } from './scenario/ast.ts';
+export { observedNs, stepArgs, type ObservedNs } from './scenario/observed.ts';
 export { parseScenario } from './scenario/parse.ts';
 export { formatScenario } from './scenario/format.ts';
 export { parseDuration, formatDuration } from './scenario/duration.ts';
@@ -23,6 +24,12 @@ export {
   sameNs,
   otherNs,
   ScenarioBuilder,
+  type StepOptions,
+  type ForkOptions,
+  type SetnsOptions,
+  type FdOptions,
+  type UmountOptions,
+  type ReadOptions,
 } from './scenario/builder.ts';
 export { InputError } from './errors/inputError.ts';
 
@@ -33,7 +40,8 @@ export { PROFILES, DEFAULT_PROFILE, profileForRelease } from '../model/profiles/
 export { NS_RULES, type NsRules } from '../model/rules/table.ts';
 export { simulate, type ModelRun, type SimulateOptions, type Snapshot } from './engine/simulate.ts';
 export { createEngine, type Engine, type EngineOptions } from './engine/engine.ts';
-export type { World, NsNode, TaskNode } from './engine/world.ts';
+export type { World, NsNode, TaskNode, MountNode, FileNode, PidNode, FdTable, ShmNode } from './engine/world.ts';
+export { holdersOf, activeSet, handleOpens, type Holder } from './engine/holders.ts';
 export type { Effect } from './engine/effects.ts';
 
 // Traces and checking

@@ -88,7 +88,12 @@ export type Step =
   /** setns(2) on an nsfs fd or a pidfd; `types` is the nstype argument (empty: 0, any). */
   | (TaskStepBase & { readonly kind: 'setns'; readonly fd: string; readonly types: readonly NsType[] })
   /** open(2) of an nsfs file, O_RDONLY, plus O_CLOEXEC when `cloexec`. */
-  | (TaskStepBase & { readonly kind: 'open'; readonly source: NsSource; readonly as: string; readonly cloexec: boolean })
+  | (TaskStepBase & {
+      readonly kind: 'open';
+      readonly source: NsSource;
+      readonly as: string;
+      readonly cloexec: boolean;
+    })
   /** ioctl(2) NS_GET_USERNS or NS_GET_PARENT on an nsfs fd: a new fd on the result. */
   | (TaskStepBase & {
       readonly kind: 'ioctl';
@@ -135,8 +140,8 @@ export type TaskStep = Extract<Step, { readonly task: string }>;
 export type StepKind = Step['kind'];
 
 /**
- * An expectation over what a run observed. Names are those bound by `read ... as NAME`
- * (the latest binding at that point of the scenario).
+ * An expectation over what a run observed. Names are those bound by `as NAME` on `read`, `open`,
+ * `ioctl` (a namespace) or `next-inode` (an inode number) — the latest binding at that point.
  *
  * - `held` / `released`: the namespace still has references, or not (file-handle probe);
  * - `same-inode` / `other-inode`: two observed namespaces have equal / different inode numbers;

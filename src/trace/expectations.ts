@@ -1,4 +1,5 @@
 import type { Expectation, Scenario, SourcePos } from '../scenario/ast.ts';
+import { formatStep } from '../scenario/format.ts';
 import type { NsObservation, Trace, TraceStep } from './format.ts';
 
 /**
@@ -16,7 +17,9 @@ export interface ExpectationResult {
 
 /**
  * Evaluates a scenario's expectations (`expect ...` lines and `=> OUTCOME` on operations) on a
- * trace from any executor. Names refer to the latest `read ... as NAME` before the expectation.
+ * trace from any executor. A name refers to the latest step before the expectation that bound it
+ * with `as NAME`: `read` (the namespace read), `open` / `ioctl` (the namespace behind the new fd),
+ * `next-inode` (an inode number only: for `same-inode` / `other-inode`).
  *
  * @remarks Since 0.1.0
  * @public
@@ -31,11 +34,15 @@ export function evaluateExpectations(scenario: Scenario, trace: Trace): Expectat
   scenario.steps.forEach((step, index) => {
     const rec = byIndex.get(index);
     if (rec) for (const r of rec.refs) held.set(r.id, r.held);
-    if (step.kind === 'read' && step.as !== undefined)
-      bound.set(step.as, rec?.ns.find((o) => o.type === step.nsType) ?? null);
-    if (step.kind === 'unshare' && step.expect !== undefined) {
+    const ok = rec !== undefined && rec.errno === null;
+    if (step.kind === 'read' && step.as !== undefined) bound.set(step.as, (ok && rec.ns[0]) || null);
+    if ((step.kind === 'open' || step.kind === 'ioctl') && step.as !== undefined)
+      bound.set(step.as, (ok && rec.ns[0]) || null);
+    if (step.kind === 'next-inode' && step.as !== undefined)
+      bound.set(step.as, rec?.next !== undefined ? { type: 'uts', inode: rec.next, id: null } : null);
+    if ('task' in step && step.expect !== undefined) {
       const want = step.expect === 'ok' ? null : step.expect;
-      const text = `${step.task}: unshare ${step.types.join(',')} => ${step.expect}`;
+      const text = formatStep(step);
       if (!rec) out.push({ pos: step.pos, text, status: 'unknown', detail: 'step not in the trace' });
       else {
         const got = rec.errno ?? 'ok';
