@@ -31,7 +31,8 @@ export function pidReaper(p: KernelProfile): Reaper {
       },
       {
         id: 'rcu',
-        source: 'kernel/pid_namespace.c: delayed_free_pidns — dec_pid_namespaces (ucount); put_user_ns; kmem_cache_free',
+        source:
+          'kernel/pid_namespace.c: delayed_free_pidns — dec_pid_namespaces (ucount); put_user_ns; kmem_cache_free',
         latency: 'rcuGrace',
         releases: ['ucount', 'owner-ref'],
       },

@@ -15,14 +15,7 @@ import type { KernelProfile } from '../profile.ts';
  * @public
  */
 export type Release =
-  | 'tree'
-  | 'device-proc-inodes'
-  | 'proc-inodes'
-  | 'inum'
-  | 'ucount'
-  | 'owner-ref'
-  | 'parent-ref'
-  | 'mounts';
+  'tree' | 'device-proc-inodes' | 'proc-inodes' | 'inum' | 'ucount' | 'owner-ref' | 'parent-ref' | 'mounts';
 
 /**
  * One step of a reaper, in the kernel's order.

@@ -10,7 +10,11 @@ import type { Reaper } from './reaper.ts';
  * @public
  */
 export function simpleReaper(fn: 'free_uts_ns' | 'free_cgroup_ns' | 'free_time_ns'): Reaper {
-  const file = { free_uts_ns: 'kernel/utsname.c', free_cgroup_ns: 'kernel/cgroup/namespace.c', free_time_ns: 'kernel/time/namespace.c' }[fn];
+  const file = {
+    free_uts_ns: 'kernel/utsname.c',
+    free_cgroup_ns: 'kernel/cgroup/namespace.c',
+    free_time_ns: 'kernel/time/namespace.c',
+  }[fn];
   return {
     kind: 'sync',
     fn,

@@ -123,8 +123,16 @@ export const NS_RULES: Readonly<Record<NsType, NsRules>> = {
         source: 'kernel/pid.c: alloc_pid (get_pid_ns), put_pid → put_pid_ns, free_pid → call_rcu(delayed_put_pid)',
       },
       NSPROXY('pid_ns_for_children'),
-      { holder: 'child pid namespaces (ns->parent)', kind: 'ref', source: 'kernel/pid_namespace.c: create_pid_namespace' },
-      { holder: 'procfs superblocks (fs_info->pid_ns)', kind: 'ref', source: 'fs/proc/root.c: proc_init_fs_context, proc_kill_sb' },
+      {
+        holder: 'child pid namespaces (ns->parent)',
+        kind: 'ref',
+        source: 'kernel/pid_namespace.c: create_pid_namespace',
+      },
+      {
+        holder: 'procfs superblocks (fs_info->pid_ns)',
+        kind: 'ref',
+        source: 'fs/proc/root.c: proc_init_fs_context, proc_kill_sb',
+      },
       NSFS,
     ],
     reaper: (p) => pidReaper(p),
@@ -187,7 +195,8 @@ export const NS_RULES: Readonly<Record<NsType, NsRules>> = {
     holders: [
       NSPROXY('ipc_ns'),
       {
-        holder: 'attached SysV shm segments (the shm file, while any process maps it); a mounted mqueue does not pin it',
+        holder:
+          'attached SysV shm segments (the shm file, while any process maps it); a mounted mqueue does not pin it',
         kind: 'ref',
         source: 'ipc/shm.c: do_shmat (get_ipc_ns), shm_release (put_ipc_ns); ipc/mqueue.c: mq_clear_sbinfo',
       },
@@ -220,4 +229,3 @@ export const NS_RULES: Readonly<Record<NsType, NsRules>> = {
     reaper: () => simpleReaper('free_time_ns'),
   },
 };
-

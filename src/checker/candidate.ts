@@ -51,7 +51,12 @@ function worldKey(w: World): string {
       `${t.state[0]}${t.parent}:${t.ns.user},${t.ns.pid},${t.ns.net},${t.ns.mnt},${t.ns.uts},${t.ns.ipc},${t.ns.cgroup},${t.ns.time},${t.pidForChildren},${t.timeForChildren}f${t.files}s${Object.entries(t.shm).join(';')}`,
     );
   for (const p of w.pids) parts.push(p.refs);
-  for (const ft of w.fdTables) parts.push(`T${ft.users}${Object.entries(ft.fds).map(([n, e]) => `${n}=${e.file}${e.cloexec ? 'c' : ''}`).join(';')}`);
+  for (const ft of w.fdTables)
+    parts.push(
+      `T${ft.users}${Object.entries(ft.fds)
+        .map(([n, e]) => `${n}=${e.file}${e.cloexec ? 'c' : ''}`)
+        .join(';')}`,
+    );
   for (const f of w.files) parts.push(`F${f.refs}`);
   for (const s of w.shm) parts.push(`S${s.maps}`);
   for (const n of w.ns) {

@@ -111,10 +111,7 @@ export function describeRefs(c: Candidate, rec: TraceStep, ctx: EngineCtx): stri
   const active = ctx.profile.activeRefs ? activeSet(c.world) : undefined;
   const refs = Object.entries(c.ids)
     .filter(([, id]) => rec.refs.some((r) => r.id === id))
-    .map(
-      ([i, id]) =>
-        `${id}:${handleOpens(c.world, Number(i), ctx.profile.activeRefs, active) ? 'held' : 'released'}`,
-    );
+    .map(([i, id]) => `${id}:${handleOpens(c.world, Number(i), ctx.profile.activeRefs, active) ? 'held' : 'released'}`);
   return `refs ${refs.join(' ')}`;
 }
 

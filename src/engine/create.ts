@@ -154,7 +154,8 @@ function unwind(w: World, c: Creation, ctx: EngineCtx): void {
   for (const type of [...ORDER].reverse()) {
     const id = c.created[type];
     if (id === undefined) continue;
-    if (type === 'user') putCred(w, id, ctx); // abort_creds → put_cred (RCU)
+    if (type === 'user')
+      putCred(w, id, ctx); // abort_creds → put_cred (RCU)
     else putNs(w, id, ctx);
   }
   c.created = {};

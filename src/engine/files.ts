@@ -79,7 +79,12 @@ export function closeFd(w: World, t: TaskNode, name: string, ctx: EngineCtx): st
 }
 
 /** open(2) of an nsfs file: a new file on the namespace's nsfs inode, with the opener's f_cred. @internal */
-export function openNs(w: World, t: TaskNode, step: Extract<TaskStep, { kind: 'open' }>, ctx: EngineCtx): string | null {
+export function openNs(
+  w: World,
+  t: TaskNode,
+  step: Extract<TaskStep, { kind: 'open' }>,
+  ctx: EngineCtx,
+): string | null {
   const r = resolveSource(w, t, step.source, ctx);
   if ('errno' in r) return r.errno;
   bindFd(w, t, step.as, openFile(w, 'nsfs', r.ns, t.ns.user), step.cloexec, ctx);
@@ -95,7 +100,12 @@ export function openNs(w: World, t: TaskNode, step: Extract<TaskStep, { kind: 'o
  *
  * @internal
  */
-export function ioctlNs(w: World, t: TaskNode, step: Extract<TaskStep, { kind: 'ioctl' }>, ctx: EngineCtx): string | null {
+export function ioctlNs(
+  w: World,
+  t: TaskNode,
+  step: Extract<TaskStep, { kind: 'ioctl' }>,
+  ctx: EngineCtx,
+): string | null {
   const e = fdTableOf(w, t).fds[step.fd];
   if (!e) return 'EBADF';
   const f = w.files[e.file];
@@ -231,12 +241,7 @@ const typeOf = (w: World, ns: number): NsType => (w.ns[ns] as NsNode).type;
  *
  * @internal
  */
-export function setns(
-  w: World,
-  ti: number,
-  step: Extract<TaskStep, { kind: 'setns' }>,
-  ctx: EngineCtx,
-): string | null {
+export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'setns' }>, ctx: EngineCtx): string | null {
   const t = w.tasks[ti] as TaskNode;
   const e = fdTableOf(w, t).fds[step.fd];
   if (!e) return 'EBADF';

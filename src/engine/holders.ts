@@ -12,7 +12,11 @@ export type Holder = { readonly active: boolean } & (
   | { readonly kind: 'cred'; readonly task: number }
   | { readonly kind: 'nsproxy'; readonly task: number; readonly slot: string }
   | { readonly kind: 'struct-pid'; readonly pid: number; readonly task: number }
-  | { readonly kind: 'nsfs'; readonly files: readonly number[]; readonly mounts: readonly { mntNs: number; path: string }[] }
+  | {
+      readonly kind: 'nsfs';
+      readonly files: readonly number[];
+      readonly mounts: readonly { mntNs: number; path: string }[];
+    }
   | { readonly kind: 'f_cred'; readonly file: number }
   | { readonly kind: 'socket'; readonly file: number }
   | { readonly kind: 'procfs'; readonly mntNs: number; readonly path: string }
@@ -40,7 +44,8 @@ export function holdersOf(w: World): Holder[][] {
     for (const s of NSPROXY_SLOTS) add(slotNs(t, s), { kind: 'nsproxy', task: i, slot: s, active: true });
   });
   w.pids.forEach((p, i) => {
-    if (p.refs > 0) add(p.ns, { kind: 'struct-pid', pid: i, task: p.task, active: w.tasks[p.task]?.state !== 'reaped' });
+    if (p.refs > 0)
+      add(p.ns, { kind: 'struct-pid', pid: i, task: p.task, active: w.tasks[p.task]?.state !== 'reaped' });
   });
   const nsfsFiles = new Map<number, number[]>();
   const nsfsMounts = new Map<number, { mntNs: number; path: string }[]>();
@@ -63,7 +68,8 @@ export function holdersOf(w: World): Holder[][] {
     // The owner reference goes at the reaper's last step for every type (user: its parent).
     if (n.type !== 'user' && n.owner >= 0) add(n.owner, { kind: 'owned', ns: n.id, active: false });
     // Parents: free_user_ns puts it at its only step; destroy_pid_namespace at its first.
-    if (n.parent >= 0 && (n.type === 'user' || n.reaperStep < 0)) add(n.parent, { kind: 'child', ns: n.id, active: false });
+    if (n.parent >= 0 && (n.type === 'user' || n.reaperStep < 0))
+      add(n.parent, { kind: 'child', ns: n.id, active: false });
   }
   for (const n of w.ns) if (n.ucounts && n.ucounts.total > 0) add(n.id, { kind: 'ucounts', active: false });
   w.shm.forEach((s, i) => {
@@ -82,7 +88,7 @@ export function holdersOf(w: World): Holder[][] {
 export function activeSet(w: World, holders: Holder[][] = holdersOf(w)): boolean[] {
   const active = w.ns.map((n, i) => n.state !== 'freed' && (holders[i] ?? []).some((h) => h.active));
   // Propagate up the owner chain (a user namespace's owner is its parent).
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const n of w.ns) {
       if (!active[n.id]) continue;

@@ -193,7 +193,8 @@ function forkCommit(
   const timeForChildren = created.time ?? t.timeForChildren;
   const table = fdTableOf(w, t);
   w.fdTables.push({ users: 1, fds: { ...table.fds } });
-  for (const name of Object.keys(table.fds)) (w.files[(table.fds[name] as { file: number }).file] as { refs: number }).refs++;
+  for (const name of Object.keys(table.fds))
+    (w.files[(table.fds[name] as { file: number }).file] as { refs: number }).refs++;
   const leader = w.tasks[t.leader] as TaskNode;
   for (const name of Object.keys(leader.shm)) (w.shm[leader.shm[name] as number] as { maps: number }).maps++;
   const ci = addTask(w, step.child, {
@@ -217,7 +218,8 @@ function forkCommit(
   });
   // The new namespaces' first references were for the child's cred / nsproxy: addTask took its own.
   for (const type of Object.keys(created) as NsType[]) (w.ns[created[type] as number] as NsNode).refs--;
-  if (step.pidfd !== undefined) bindFd(w, t, step.pidfd, openFile(w, 'pidfd', (w.tasks[ci] as TaskNode).pid, t.ns.user), true, ctx);
+  if (step.pidfd !== undefined)
+    bindFd(w, t, step.pidfd, openFile(w, 'pidfd', (w.tasks[ci] as TaskNode).pid, t.ns.user), true, ctx);
   void i;
   return null;
 }
@@ -273,7 +275,8 @@ function execCommit(w: World, i: number, t: TaskNode, ctx: EngineCtx): null {
     table.fds = rest;
     putFile(w, e.file, ctx);
   }
-  if (ctx.profile.execEntersTimeForChildren && t.ns.time !== t.timeForChildren) swap(w, t, 'time', t.timeForChildren, ctx);
+  if (ctx.profile.execEntersTimeForChildren && t.ns.time !== t.timeForChildren)
+    swap(w, t, 'time', t.timeForChildren, ctx);
   return null;
 }
 
@@ -299,4 +302,3 @@ function setLimit(w: World, t: TaskNode, type: NsType, value: number): null {
   if (uc) uc.max = { ...uc.max, [type]: value };
   return null;
 }
-

@@ -92,7 +92,8 @@ export function putFile(w: World, file: number, ctx: EngineCtx): void {
   const f = w.files[file] as FileNode;
   if (--f.refs > 0) return;
   if (f.kind === 'nsfs') putNsfs(w, f.target, ctx);
-  else if (f.kind === 'socket') putNs(w, f.target, ctx); // __sk_destruct → put_net
+  else if (f.kind === 'socket')
+    putNs(w, f.target, ctx); // __sk_destruct → put_net
   else putPid(w, f.target, ctx, false); // pidfd_release → put_pid
   putCred(w, f.cred, ctx); // __fput → put_cred(file->f_cred)
 }

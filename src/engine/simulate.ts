@@ -82,8 +82,7 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
       const done = engine.exec(w, step);
       if (!done || step.kind === 'expect') return;
       const task = isTaskStep(step) ? step.task : null;
-      const nodes =
-        done.errno === null ? observedNs(step).flatMap((o) => observedNode(w, o, octx) ?? []) : [];
+      const nodes = done.errno === null ? observedNs(step).flatMap((o) => observedNode(w, o, octx) ?? []) : [];
       const ns = nodes.map(observeNode);
       for (const n of nodes) {
         if (!n.initial && !seen.has(n.id)) {

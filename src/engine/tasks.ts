@@ -31,7 +31,16 @@ export function getNsproxy(w: World, t: TaskNode): void {
  * kernel/nsproxy.c: free_nsproxy order — mnt, uts, ipc, pid_for_children, time,
  * time_for_children, cgroup, net.
  */
-const FREE_ORDER: readonly NsproxySlot[] = ['mnt', 'uts', 'ipc', 'pidForChildren', 'time', 'timeForChildren', 'cgroup', 'net'];
+const FREE_ORDER: readonly NsproxySlot[] = [
+  'mnt',
+  'uts',
+  'ipc',
+  'pidForChildren',
+  'time',
+  'timeForChildren',
+  'cgroup',
+  'net',
+];
 
 /** exit_task_namespaces → put_nsproxy. @internal */
 export function putNsproxy(w: World, t: TaskNode, ctx: EngineCtx): void {

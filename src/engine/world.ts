@@ -87,7 +87,16 @@ export interface NsNode {
 }
 
 /** The nsproxy slots (include/linux/nsproxy.h), each holding one reference. @public */
-export const NSPROXY_SLOTS = ['mnt', 'uts', 'ipc', 'pidForChildren', 'net', 'time', 'timeForChildren', 'cgroup'] as const;
+export const NSPROXY_SLOTS = [
+  'mnt',
+  'uts',
+  'ipc',
+  'pidForChildren',
+  'net',
+  'time',
+  'timeForChildren',
+  'cgroup',
+] as const;
 
 /** @public */
 export type NsproxySlot = (typeof NSPROXY_SLOTS)[number];
