@@ -1,7 +1,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/cli/root.ts';
+import { probeInput } from '../../src/probe/input.ts';
+import type { Scenario, Step } from '../../src/scenario/ast.ts';
+import { stepArgs } from '../../src/scenario/observed.ts';
+import { parseScenario } from '../../src/scenario/parse.ts';
+import { evaluateExpectations } from '../../src/trace/expectations.ts';
 import { parseTrace } from '../../src/trace/read.ts';
 import { expectBoundedRefs, expectWellFormedRuns, procSize } from './traceChecks.ts';
 
@@ -10,6 +15,16 @@ const dir = join(PACKAGE_ROOT, 'test/fixtures/traces');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.jsonl'))
   .sort();
+const seedFiles = files.filter((f) => f.startsWith('seed-'));
+
+// The catalog: one scenario per lifetime rule family (test/fixtures/scenarios), three recorded
+// runs each (npm run traces:record -- --group catalog).
+const CATALOG = 'test/fixtures/scenarios';
+const catalog = readdirSync(join(PACKAGE_ROOT, CATALOG))
+  .filter((f) => f.endsWith('.nsl'))
+  .sort();
+const loadScenario = (f: string): Scenario =>
+  parseScenario(readFileSync(join(PACKAGE_ROOT, CATALOG, f), 'utf8'), `${CATALOG}/${f}`);
 
 describe('recorded kernel traces', () => {
   it('cover the seed at 500/10/0 ms (5 runs) and the delay sweep (2 runs)', () => {
@@ -22,7 +37,7 @@ describe('recorded kernel traces', () => {
     expect(files).toEqual(expect.arrayContaining(want));
   });
 
-  it.each(files)('%s: complete, /proc/net runs on every net observation, refs bounded', (file) => {
+  it.each(seedFiles)('%s: complete, /proc/net runs on every net observation, refs bounded', (file) => {
     const trace = parseTrace(readFileSync(join(dir, file), 'utf8'), file);
     expect(trace.complete).toBe(true);
     expect(trace.end?.notes).toBeUndefined();
@@ -37,4 +52,58 @@ describe('recorded kernel traces', () => {
     expect(new Set(made.map((o) => procSize(o.proc))).size).toBe(1);
     expectBoundedRefs(trace);
   });
+});
+
+describe('catalog scenarios', () => {
+  it('has one scenario per rule family', () => {
+    expect(catalog.map((f) => basename(f, '.nsl'))).toEqual([
+      'bind-copied-mntns',
+      'bind-until-umount',
+      'child-keeps-netns',
+      'churn-uts-ipc-time-cgroup',
+      'exec-drops-cloexec',
+      'fd-keeps-netns',
+      'limits-churn',
+      'mntns-death-drops-binds',
+      'netns-keeps-owner',
+      'pidfd-keeps-pidns',
+      'pidns-init-death',
+      'setns-last-fd',
+      'socket-keeps-netns',
+      'zombie-keeps-userns',
+    ]);
+  });
+
+  it.each(catalog)('%s: parses, names its scenario after its file, encodes for the probe', (f) => {
+    const s = loadScenario(f);
+    expect(s.name).toBe(basename(f, '.nsl'));
+    expect(s.steps.some((x) => x.kind === 'expect')).toBe(true);
+    expect(probeInput(s)).toMatch(/^nslife-probe-input 2\n/);
+  });
+
+  it.each(catalog.flatMap((f) => [1, 2, 3].map((k) => [f, k] as const)))(
+    '%s run %i: recorded, complete, the scenario step for step, every expectation holds',
+    (f, k) => {
+      const s = loadScenario(f);
+      const name = `${basename(f, '.nsl')}-${k}.jsonl`;
+      expect(files).toContain(name);
+      const trace = parseTrace(readFileSync(join(dir, name), 'utf8'), name);
+      expect(trace.complete).toBe(true);
+      expect(trace.header.source).toBe('kernel');
+      expect(trace.header.scenario).toEqual({ name: s.name, file: s.file, params: s.params });
+      expect(Object.keys(trace.header.limits ?? {}).sort()).toEqual(
+        ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'].sort(),
+      );
+      const executed = s.steps.flatMap((step, index) => (step.kind === 'expect' ? [] : [{ step, index }]));
+      expect(trace.steps.map((x) => x.index)).toEqual(executed.map((x) => x.index));
+      trace.steps.forEach((rec, i) => {
+        const step = executed[i]!.step as Exclude<Step, { kind: 'expect' }>;
+        expect([rec.op, rec.args, rec.line]).toEqual([step.kind, stepArgs(step), step.pos.line]);
+      });
+      for (const r of evaluateExpectations(s, trace)) expect(r.status, `${r.text}: ${r.detail}`).toBe('pass');
+      for (const rec of trace.steps)
+        for (const o of rec.ns.filter((x) => x.proc !== undefined)) expectWellFormedRuns(o.proc);
+      expectBoundedRefs(trace);
+    },
+  );
 });
