@@ -1,5 +1,10 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/cli/root.ts';
 import { probeAvailable, runProbe } from '../../src/probe/driver.ts';
+import { parseScenario } from '../../src/scenario/parse.ts';
+import { evaluateExpectations } from '../../src/trace/expectations.ts';
 import { parseTrace } from '../../src/trace/read.ts';
 import type { Trace } from '../../src/trace/format.ts';
 import { IrBuilder, atPath, fd, heldAfter, obsOf, proc, stepOf } from './ir.ts';
@@ -471,6 +476,30 @@ describe.skipIf(!available.ok)(
       expect(errnoOf(t, b, 'slow')).toBe(null);
     });
 
+    it('fork: all eight types at once (clone3); the kernel makes them in create_new_namespaces order; exec enters time_for_children', async () => {
+      const all = ['user', 'pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 'time'] as const;
+      const b = new IrBuilder('fork-all')
+        .fork('main', 'c', [...all])
+        .mark('fork')
+        .unshare('main', ['time'])
+        .mark('unshare-time')
+        .read('main', 'time')
+        .mark('before')
+        .exec('main')
+        .read('main', 'time')
+        .mark('after');
+      const t = await run(b);
+      const made = stepOf(t, b, 'fork').ns;
+      expect(made.map((o) => o.type)).toEqual([...all]);
+      const inode = (type: string): number => made.find((o) => o.type === type)!.inode;
+      // copy_creds (user) first, then create_new_namespaces: mnt, uts, ipc, pid, cgroup, net, time
+      const order = ['user', 'mnt', 'uts', 'ipc', 'pid', 'cgroup', 'net', 'time'].map(inode);
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+      const tfc = obsOf(t, b, 'unshare-time');
+      expect(obsOf(t, b, 'before').id).not.toBe(tfc.id); // unshare(CLONE_NEWTIME): children only
+      expect(obsOf(t, b, 'after').id).toBe(tfc.id); // ... and the caller after execve (exec_task_namespaces)
+    });
+
     it('next-inode: the lowest free proc inode number is what the next namespace gets', async () => {
       const b = new IrBuilder('next')
         .unshare('main', ['user'])
@@ -485,6 +514,22 @@ describe.skipIf(!available.ok)(
       expect(typeof next).toBe('number');
       expect(obsOf(t, b, 'uts').inode).toBe(next);
       expect(stepOf(t, b, 'next2').next).toBeGreaterThan(next!);
+    });
+  },
+);
+
+const CATALOG = 'test/fixtures/scenarios';
+const catalog = readdirSync(join(PACKAGE_ROOT, CATALOG)).filter((f) => f.endsWith('.nsl'));
+
+describe.skipIf(!available.ok)(
+  `catalog scenarios on the live kernel${available.ok ? '' : ` (skipped: ${available.why})`}`,
+  () => {
+    it.each(catalog)('%s: every expectation holds', async (f) => {
+      const s = parseScenario(readFileSync(join(PACKAGE_ROOT, CATALOG, f), 'utf8'), `${CATALOG}/${f}`);
+      const trace = parseTrace(await runProbe(s, { tracefs: false }), `<probe ${f}>`);
+      expect(trace.complete).toBe(true);
+      for (const r of evaluateExpectations(s, trace)) expect(r.status, `${r.text}: ${r.detail}`).toBe('pass');
+      expectBoundedRefs(trace);
     });
   },
 );
