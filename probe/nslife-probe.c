@@ -2044,6 +2044,15 @@ static void sandbox_main(int ctl, const int *fds, int n, pid_t coordinator)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != coordinator)
 		_exit(1);
+	/* Neither the sandbox nor the tasks write anything: they must not keep the coordinator's
+	 * stdout (the trace, maybe a pipe) open. /dev/null is opened before the unshare, so its
+	 * f_cred pins nothing of the scenario. */
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		for (int i = 0; i < 3; i++)
+			dup2(devnull, i);
+		close(devnull);
+	}
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		err = errno;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
