@@ -65,8 +65,10 @@ const MAX_NAME = 128;
  *
  *   SOURCE is three words `proc TID FILE` (`/proc/TASK/ns/FILE`), or two: `path PATH` (a bind
  *   mount point) or `fd NAME` (an fd of the caller's process, by name). PATHs are absolute,
- *   below the probe's private sandbox root (a tmpfs), with no `.`, `..` or empty parts and no
- *   white space. FD, NAME and the names of `shmat`/`shmdt` are the scenario's names: they live in
+ *   with no `.`, `..` or empty parts and no white space; the probe puts them below its sandbox
+ *   root (a private tmpfs over /tmp in the sandbox's mount namespace: `/run/netns/a` is
+ *   /tmp/run/netns/a there), makes the directories on the way, and never follows a symlink
+ *   or leaves that root while resolving them. FD, NAME and the names of `shmat`/`shmdt` are the scenario's names: they live in
  *   the caller's process (threads share them, `fork` copies them, `exec` keeps those without
  *   close-on-exec); an unknown name is an fd that is not open (the kernel says EBADF; `shmdt`:
  *   EINVAL). Binding a name again leaves the fd it named open.
