@@ -1494,10 +1494,6 @@ static void hello(int chan, struct task_reply *rep)
 		_exit(1);
 }
 
-struct thread_start {
-	int chan;
-};
-
 static void *thread_main(void *arg)
 {
 	struct task_reply *rep = calloc(1, sizeof *rep);
