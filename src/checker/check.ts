@@ -1,6 +1,6 @@
 import { produce } from 'immer';
 import { NS_TYPES, type NsType } from '../../model/nsType.ts';
-import type { NsFile } from '../scenario/ast.ts';
+import { stepOfRecord } from '../trace/stepOf.ts';
 import type { KernelProfile } from '../../model/profile.ts';
 import { expandRuns } from '../engine/allocator.ts';
 import { intervalTiming } from '../engine/choice.ts';
@@ -310,20 +310,8 @@ function merge(cands: Candidate[]): Candidate[] {
   return [...byKey.values()];
 }
 
-/**
- * The scenario step a trace step executed: its op and args (src/scenario/observed.ts: stepArgs,
- * validated by the trace schema) back into the IR.
- */
 function execStepOf(rec: TraceStep): ExecStep {
-  const pos = { file: '<trace>', line: rec.line, col: 1 };
-  const task = rec.task ?? '';
-  if (rec.op === 'read') {
-    const type = String(rec.args['type']);
-    return { kind: 'read', task, nsType: type as NsFile, pos };
-  }
-  if (rec.op === 'next-inode') return { kind: 'next-inode', pos };
-  if (rec.op === 'sleep') throw new Error('sleep steps are not executed');
-  return { ...rec.args, kind: rec.op, task, pos } as unknown as ExecStep;
+  return stepOfRecord(rec) as ExecStep;
 }
 
 /**

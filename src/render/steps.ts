@@ -1,4 +1,6 @@
+import { formatStep } from '../scenario/format.ts';
 import type { Trace, TraceStep } from '../trace/format.ts';
+import { stepOfRecord } from '../trace/stepOf.ts';
 
 /** Milliseconds with three decimals. @internal */
 export const ms = (ns: number): string => (ns / 1e6).toFixed(3);
@@ -15,13 +17,9 @@ export function renderSteps(trace: Trace): string {
 
 /** @public */
 export function describeStep(s: TraceStep): string {
-  const what =
-    s.op === 'sleep'
-      ? `sleep ${ms(Number(s.args['ns'] ?? s.t1 - s.t0))} ms`
-      : s.op === 'read'
-        ? `${s.task}: read ${String(s.args['type'])}`
-        : `${s.task}: unshare ${(s.args['types'] as string[]).join(',')}`;
+  const what = formatStep(stepOfRecord(s));
   const result = s.op === 'sleep' ? '' : s.errno ? ` → ${s.errno}` : ' → ok';
+  const next = s.next !== undefined ? `  next free inode ${s.next}` : '';
   const ns = s.ns.map((o) => `${o.type}:[${o.inode}]${o.id !== null ? ` id ${o.id}` : ''}`).join(' ');
-  return `${what}${result}${ns ? `  ${ns}` : ''}`;
+  return `${what}${result}${ns ? `  ${ns}` : ''}${next}`;
 }
