@@ -10,6 +10,7 @@ import { beginOp, copyOpState, endOp, fillOp, newOpState, type ExecStep, type Op
 import { createWorld, type World } from '../engine/world.ts';
 import type { Trace, TraceStep } from '../trace/format.ts';
 import { candidateKey, hull, type Candidate } from './candidate.ts';
+import { holderLines } from './holderLines.ts';
 import { expand, mayRunWithin, TooManyStates, type KernelActivity, type Relevance } from './expand.ts';
 import { describeRefs, describeSeen, describeSeenRefs, match, refsMatch } from './match.ts';
 import { reaperObservations } from './reaperEvents.ts';
@@ -65,14 +66,20 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   let maxCands = 1;
   let done = 0;
   const base = () => ({ steps: done, maxCandidates: maxCands, complete: trace.complete, notes });
-  const rejected = (step: TraceStep, allowed: Set<string>, seen: string): Verdict => ({
-    ...base(),
-    outcome: 'rejected',
-    admitted: false,
-    step,
-    allowed: [...allowed].sort(),
-    seen,
-  });
+  const rejected = (step: TraceStep, allowed: Set<string>, seen: string): Verdict => {
+    // The holders, just before the step, of what it concerns (in the first candidate state).
+    const ids = [...step.ns.flatMap((o) => (o.id === null ? [] : [o.id])), ...step.refs.map((r) => r.id)];
+    const first = cands[0];
+    return {
+      ...base(),
+      outcome: 'rejected',
+      admitted: false,
+      step,
+      allowed: [...allowed].sort(),
+      seen,
+      holders: first ? holderLines(first, ids) : [],
+    };
+  };
   const undecided = (step: TraceStep, e: unknown): Verdict => {
     if (!(e instanceof TooManyStates)) throw e;
     return { ...base(), outcome: 'undecided', admitted: false, step, reason: e.message };

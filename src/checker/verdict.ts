@@ -29,6 +29,8 @@ export type Verdict =
       readonly allowed: readonly string[];
       /** What the trace shows there. */
       readonly seen: string;
+      /** The holders, just before that step, of the namespaces it concerns (one model state). */
+      readonly holders: readonly string[];
     })
   | (VerdictBase & {
       readonly outcome: 'undecided';

@@ -18,7 +18,9 @@ export function renderVerdict(v: Verdict, strictness: string): string {
       return [
         `REJECTED (${strictness}) at step ${v.step.index} (line ${v.step.line}): ${describeStep(v.step)}${incomplete}`,
         `  the model allowed: ${v.allowed.length > 0 ? v.allowed.join('\n                     ') : 'nothing'}`,
-        `  the trace shows:   ${v.seen}${notes}`,
+        `  the trace shows:   ${v.seen}`,
+        ...(v.holders.length > 0 ? [`  holders before it: ${v.holders.join('\n                     ')}`] : []),
+        ...(notes ? [notes.slice(1)] : []),
       ].join('\n');
   }
 }
