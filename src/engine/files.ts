@@ -3,7 +3,7 @@ import type { NsFile, NsSource, TaskStep } from '../scenario/ast.ts';
 import type { EngineCtx } from './ctx.ts';
 import { addMount, mountAt, umount } from './mounts.ts';
 import { getNs, openFile, putCred, putFile, putNs } from './refs.ts';
-import { detachShm, multithreaded, pidNsWithin, taskOf, taskIndexOf, userNsWithin } from './tasks.ts';
+import { detachShm, multithreaded, pidNsWithin, userNsWithin } from './tasks.ts';
 import type { FdTable, NsNode, TaskNode, World } from './world.ts';
 
 /** An errno name, or a namespace / file index. */
@@ -38,8 +38,13 @@ export function fdTableOf(w: World, t: TaskNode): FdTable {
 /** The namespace an nsfs source names, as the task `t` sees it. @internal */
 export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineCtx): Result {
   switch (src.kind) {
-    case 'proc':
-      return procNs(w, src.task === 'self' ? t : taskOf(w, src.task), src.file, ctx);
+    case 'proc': {
+      if (src.task === 'self') return procNs(w, t, src.file, ctx);
+      // A task whose fork failed has no /proc entry.
+      const i = w.taskIndex[src.task];
+      const other = i === undefined ? undefined : w.tasks[i];
+      return other ? procNs(w, other, src.file, ctx) : { errno: 'ENOENT' };
+    }
     case 'path': {
       // Only nsfs bind mounts are modelled at paths: anything else is not an nsfs file.
       const m = mountAt(w, t.ns.mnt, src.path);
@@ -193,9 +198,9 @@ export function openSocket(w: World, t: TaskNode, name: string, cloexec: boolean
  * @internal
  */
 export function openPidfd(w: World, t: TaskNode, target: string, name: string, ctx: EngineCtx): string | null {
-  const ti = taskIndexOf(w, target);
-  const tt = w.tasks[ti] as TaskNode;
-  if (tt.state === 'reaped') return 'ESRCH';
+  const ti = w.taskIndex[target];
+  const tt = ti === undefined ? undefined : w.tasks[ti];
+  if (ti === undefined || !tt || tt.state === 'reaped') return 'ESRCH'; // never born, or gone
   if (tt.leader !== ti) return 'EINVAL';
   if (!pidNsWithin(w, tt.ns.pid, t.ns.pid)) return 'ESRCH';
   bindFd(w, t, name, openFile(w, 'pidfd', tt.pid, t.ns.user), true, ctx); // pidfds are O_CLOEXEC

@@ -20,7 +20,7 @@ import {
   umountPath,
 } from './files.ts';
 import { openFile, putFile, putNs } from './refs.ts';
-import { addTask, detachAllShm, exitTask, reap, taskIndexOf, threadsOf } from './tasks.ts';
+import { addTask, detachAllShm, exitTask, reap, threadsOf } from './tasks.ts';
 import type { NsNode, PidNsState, TaskNode, World } from './world.ts';
 
 export { taskOf } from './tasks.ts';
@@ -62,11 +62,14 @@ export function copyOpState(st: OpState): OpState {
   return { errno: st.errno, created: { ...st.created }, fill: st.fill, last: st.last, choose: st.choose };
 }
 
-/** The caller of a task step, or ESRCH when it is no longer running. */
+/**
+ * The caller of a task step, or null (ESRCH) when it is no longer running — or was never born:
+ * its fork or thread step failed (the probe records ESRCH for such a task's steps too).
+ */
 function caller(w: World, step: TaskStep): { i: number; t: TaskNode } | null {
-  const i = taskIndexOf(w, step.task);
-  const t = w.tasks[i] as TaskNode;
-  return t.state === 'running' ? { i, t } : null;
+  const i = w.taskIndex[step.task];
+  const t = i === undefined ? undefined : w.tasks[i];
+  return t && i !== undefined && t.state === 'running' ? { i, t } : null;
 }
 
 /** The start of `step`. @internal */
@@ -285,8 +288,9 @@ function execCommit(w: World, i: number, t: TaskNode, ctx: EngineCtx): null {
  * caller's process and not reaped yet; EAGAIN (nslife's name for "nothing reaped") while it runs.
  */
 function waitChild(w: World, t: TaskNode, child: string, ctx: EngineCtx): string | null {
-  const ci = taskIndexOf(w, child);
-  const c = w.tasks[ci] as TaskNode;
+  const ci = w.taskIndex[child];
+  const c = ci === undefined ? undefined : w.tasks[ci];
+  if (ci === undefined || !c) return 'ECHILD'; // never born: no such child
   if (c.leader !== ci || c.parent !== t.leader || c.state === 'reaped') return 'ECHILD';
   if (c.state === 'running') return 'EAGAIN';
   reap(w, ci, ctx);

@@ -1,7 +1,8 @@
 /**
  * A test rig for standing between two kernel steps: the engine runtime (createEngine) executes
  * the syscalls, but every deferred kernel step is due only in the far future, so none runs by
- * itself; tests fire the netns worker and user namespace work items by hand.
+ * itself; tests fire the batched workers (netns, ipc) and per-namespace work items (reaper
+ * steps, deferred puts) by hand.
  */
 import type { NsType } from '../../model/nsType.ts';
 import type { KernelProfile } from '../../model/profile.ts';
@@ -10,7 +11,7 @@ import type { Effect } from '../../src/engine/effects.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import { point } from '../../src/engine/interval.ts';
 import { taskOf } from '../../src/engine/ops.ts';
-import { fireInternal } from '../../src/engine/reapers.ts';
+import { fireInternal, fireWorkAt } from '../../src/engine/reapers.ts';
 import type { World } from '../../src/engine/world.ts';
 import type { Scenario, Step } from '../../src/scenario/ast.ts';
 
@@ -58,8 +59,35 @@ export function now(r: Rig): EngineCtx {
 /** Fires the netns worker once (the start of a run, or its next cleanup_net step). */
 export const fireNetns = (r: Rig): void => fireInternal(r.w, 'netns', now(r));
 
-/** Runs the queued `free_user_ns` work of user namespace `id`. */
-export const fireUserWork = (r: Rig, id: number): void => fireInternal(r.w, `user:${id}`, now(r));
+/** Fires the ipc worker once (the start of a `free_ipc` run, or its next step). */
+export const fireIpc = (r: Rig): void => fireInternal(r.w, 'ipc', now(r));
+
+/**
+ * Runs the first queued work item of namespace `id` (its reaper's next step, or a deferred put
+ * when `deferred`); throws when there is none.
+ */
+export function fireWork(r: Rig, id: number, deferred = false): void {
+  const i = r.w.work.findIndex((it) => it.ns === id && it.step < 0 === deferred);
+  if (i < 0) throw new Error(`no ${deferred ? 'deferred put' : 'reaper work'} queued for namespace ${id}`);
+  fireWorkAt(r.w, i, now(r));
+}
+
+/** Runs every pending deferred kernel step (workers and work items), in queue order, until none is left. */
+export function drainAll(r: Rig): void {
+  for (let i = 0; ; i++) {
+    if (i > 100_000) throw new Error('deferred work does not stop');
+    if (r.w.netns.state !== 'idle') fireNetns(r);
+    else if (r.w.ipc.state !== 'idle') fireIpc(r);
+    else if (r.w.work.length > 0) fireWorkAt(r.w, 0, now(r));
+    else return;
+  }
+}
+
+/** Executes one step (without its position) on the rig; returns its errno or null. */
+export function exec(r: Rig, step: StepSpec): string | null {
+  const out = r.engine.exec(r.w, { ...step, pos: { file: '<test>', line: 1, col: 1 } } as Step);
+  return out?.errno ?? null;
+}
 
 /** Fires the netns worker until it is idle. */
 export function drainNetns(r: Rig): void {
@@ -70,7 +98,7 @@ export function drainNetns(r: Rig): void {
 }
 
 /** A step without its position. */
-type StepSpec = Step extends infer S ? (S extends Step ? Omit<S, 'pos'> : never) : never;
+export type StepSpec = Step extends infer S ? (S extends Step ? Omit<S, 'pos'> : never) : never;
 
 /** A scenario of `steps` (step i at line i + 1 of `<test>`). */
 export function scenarioOf(tasks: readonly string[], steps: readonly StepSpec[]): Scenario {
