@@ -20,7 +20,7 @@ import {
   umountPath,
 } from './files.ts';
 import { openFile, putFile, putNs } from './refs.ts';
-import { addTask, detachAllShm, exitTask, reap, threadsOf } from './tasks.ts';
+import { addTask, detachAllShm, exitTask, exitThread, reap, threadsOf } from './tasks.ts';
 import type { NsNode, PidNsState, TaskNode, World } from './world.ts';
 
 export { taskOf } from './tasks.ts';
@@ -254,22 +254,35 @@ function threadCommit(w: World, i: number, t: TaskNode, child: string): string |
 }
 
 /**
- * execve (fs/exec.c: begin_new_exec): de_thread kills the other threads; the mm goes (shm
- * detaches); O_CLOEXEC fds close (do_close_on_exec); exec_task_namespaces enters
- * time_for_children where the profile has it.
+ * execve (fs/exec.c: begin_new_exec), in the kernel's order: de_thread — every other thread,
+ * the leader too, exits (zap_other_threads; do_exit drops its fd table share and nsproxy) and is
+ * released; a non-leader caller takes the leader's place (exchange_tids: its struct pid; exit_notify
+ * → forget_original_parent → find_alive_thread: its children; find_child_reaper: the pid
+ * namespace's child_reaper). Then O_CLOEXEC fds close (do_close_on_exec), the mm goes
+ * (exec_mmap: shm detaches), and exec_task_namespaces enters time_for_children where the
+ * profile has it.
  */
 function execCommit(w: World, i: number, t: TaskNode, ctx: EngineCtx): null {
-  for (const th of threadsOf(w, t.leader)) {
-    if (th === i) continue;
-    const other = w.tasks[th] as TaskNode;
-    if (th === t.leader) {
-      // The exec'ing thread takes over the leader's identity; the old leader's task goes.
-      other.state = 'zombie';
-      reap(w, th, ctx);
-    } else exitTask(w, th, ctx);
+  const leaderIdx = t.leader;
+  for (const th of threadsOf(w, leaderIdx)) if (th !== i && th !== leaderIdx) exitThread(w, th, ctx);
+  const leader = w.tasks[leaderIdx] as TaskNode;
+  if (leaderIdx !== i) {
+    const mine = t.pid;
+    t.pid = leader.pid;
+    leader.pid = mine;
+    (w.pids[t.pid] as { task: number }).task = i;
+    (w.pids[mine] as { task: number }).task = leaderIdx;
+    t.leader = i;
+    t.parent = leader.parent;
+    t.shm = leader.shm;
+    leader.shm = {};
+    exitThread(w, leaderIdx, ctx);
+    w.tasks.forEach((c) => {
+      if (c.parent === leaderIdx) c.parent = i;
+    });
+    const pidns = (w.ns[t.ns.pid] as NsNode).pidns as PidNsState;
+    if (pidns.reaper === leaderIdx) pidns.reaper = i;
   }
-  const leader = w.tasks[t.leader] as TaskNode;
-  detachAllShm(w, leader, ctx);
   const table = fdTableOf(w, t);
   for (const name of Object.keys(table.fds)) {
     const e = table.fds[name] as { file: number; cloexec: boolean };
@@ -278,6 +291,7 @@ function execCommit(w: World, i: number, t: TaskNode, ctx: EngineCtx): null {
     table.fds = rest;
     putFile(w, e.file, ctx);
   }
+  detachAllShm(w, t, ctx);
   if (ctx.profile.execEntersTimeForChildren && t.ns.time !== t.timeForChildren)
     swap(w, t, 'time', t.timeForChildren, ctx);
   return null;

@@ -113,8 +113,10 @@ export function userNsWithin(w: World, ns: number, anc: number): boolean {
 /**
  * A thread leaves (do_exit of one thread): its fd table share, its nsproxy; non-leader threads
  * are released at once (autoreap): credentials and struct pid after a grace period.
+ *
+ * @internal
  */
-function exitThread(w: World, i: number, ctx: EngineCtx): void {
+export function exitThread(w: World, i: number, ctx: EngineCtx): void {
   const t = w.tasks[i] as TaskNode;
   if (t.state !== 'running') return;
   dropFdTable(w, t.files, ctx);

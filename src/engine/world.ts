@@ -108,8 +108,8 @@ export type NsproxySlot = (typeof NSPROXY_SLOTS)[number];
  */
 export interface TaskNode {
   readonly name: string;
-  /** Index of its thread-group leader (itself for a process). */
-  readonly leader: number;
+  /** Index of its thread-group leader (itself for a process; a thread that execs becomes it). */
+  leader: number;
   /** The parent process (leader index); -1 for the scenario's first tasks, whose parent reaps at once. */
   parent: number;
   /** `running`; `zombie` (exited, not reaped: cred and struct pid still held); `reaped`. */
@@ -118,8 +118,8 @@ export interface TaskNode {
   ns: Record<NsType, number>;
   pidForChildren: number;
   timeForChildren: number;
-  /** Its struct pid (index into `World.pids`). */
-  readonly pid: number;
+  /** Its struct pid (index into `World.pids`; a thread that execs takes its leader's: exchange_tids). */
+  pid: number;
   /** Its fd table (index into `World.fdTables`; threads share one). */
   files: number;
   /** Attached SysV shm segments by scenario name → index into `World.shm` (leaders only: one mm per process). */
@@ -128,7 +128,7 @@ export interface TaskNode {
 
 /** A struct pid: held by its task until reaped and by every pidfd on it; holds its pid namespace. @public */
 export interface PidNode {
-  readonly task: number;
+  task: number;
   readonly ns: number;
   refs: number;
 }

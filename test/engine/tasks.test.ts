@@ -1,9 +1,13 @@
 /**
- * Tasks as the kernel makes and ends them: a task whose creation failed never exists.
+ * Tasks as the kernel makes and ends them: a task whose creation failed never exists, and exec
+ * from a thread makes that thread the process (fs/exec.c: de_thread).
  */
 import { describe, expect, it } from 'vitest';
 import { linux618 } from '../../model/profiles/linux-6.18.ts';
-import { exec, rig } from './drive.ts';
+import type { TaskNode, World } from '../../src/engine/world.ts';
+import { drainAll, exec, nsOf, rig } from './drive.ts';
+
+const task = (w: World, name: string): TaskNode => w.tasks[w.taskIndex[name]!]!;
 
 describe('a task whose fork or thread failed', () => {
   it('does not exist: its steps get ESRCH, /proc/TASK ENOENT, pidfd_open ESRCH, waitid ECHILD', () => {
@@ -22,5 +26,60 @@ describe('a task whose fork or thread failed', () => {
     expect(exec(r, { kind: 'pidfd', task: 'b', target: 't1', as: 'p' })).toBe('ESRCH');
     expect(exec(r, { kind: 'wait', task: 'a', child: 't1' })).toBe('ECHILD');
     expect(r.w.taskIndex['t1']).toBeUndefined();
+  });
+});
+
+describe('exec from a thread (fs/exec.c: de_thread)', () => {
+  it('the old leader exits like any thread: its nsproxy goes, and a net only it held is released', () => {
+    // zap_other_threads: the leader too goes through do_exit → exit_task_namespaces, then
+    // de_thread releases it (release_task).
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    exec(r, { kind: 'thread', task: 'a', child: 't1' });
+    expect(exec(r, { kind: 'unshare', task: 'a', types: ['net'] })).toBeNull();
+    const net = nsOf(w, 'a', 'net');
+    expect(exec(r, { kind: 'exec', task: 't1' })).toBeNull();
+    expect(task(w, 'a').state).toBe('reaped');
+    expect(w.ns[net]).toMatchObject({ refs: 0, state: 'dying' });
+    drainAll(r);
+    expect(w.ns[net]!.state).toBe('freed');
+  });
+
+  it('the caller takes the leader’s pid (exchange_tids): a pidfd on the process still reaches it', () => {
+    const r = rig(linux618, ['a', 'b']);
+    exec(r, { kind: 'thread', task: 'a', child: 't1' });
+    exec(r, { kind: 'pidfd', task: 'b', target: 'a', as: 'p' });
+    const pid = task(r.w, 'a').pid;
+    exec(r, { kind: 'exec', task: 't1' });
+    expect(exec(r, { kind: 'setns', task: 'b', fd: 'p', types: ['net'] })).toBeNull();
+    expect(task(r.w, 't1')).toMatchObject({ leader: r.w.taskIndex['t1'], pid });
+    // pidfd_open on the caller works: it is a thread-group leader now.
+    expect(exec(r, { kind: 'pidfd', task: 'b', target: 't1', as: 'q' })).toBeNull();
+  });
+
+  it('the caller takes the leader’s children (forget_original_parent → find_alive_thread)', () => {
+    // A child that exits stays a zombie until the exec'd process waits for it.
+    const r = rig(linux618, ['a']);
+    exec(r, { kind: 'fork', task: 'a', child: 'c', types: ['user'] });
+    exec(r, { kind: 'thread', task: 'a', child: 't1' });
+    exec(r, { kind: 'exec', task: 't1' });
+    exec(r, { kind: 'exit', task: 'c' });
+    expect(task(r.w, 'c').state).toBe('zombie');
+    expect(exec(r, { kind: 'wait', task: 't1', child: 'c' })).toBeNull();
+    expect(task(r.w, 'c').state).toBe('reaped');
+  });
+
+  it('the caller becomes the pid namespace’s child_reaper (find_child_reaper): its exit ends the namespace', () => {
+    // kernel/exit.c: find_child_reaper moves child_reaper to a live thread; when that process
+    // exits, zap_pid_ns_processes kills the members and forks into it fail (alloc_pid: ENOMEM).
+    const r = rig(linux618, ['a']);
+    exec(r, { kind: 'unshare', task: 'a', types: ['pid'] });
+    exec(r, { kind: 'fork', task: 'a', child: 'init', types: [] });
+    exec(r, { kind: 'thread', task: 'init', child: 't1' });
+    exec(r, { kind: 'exec', task: 't1' });
+    expect(exec(r, { kind: 'fork', task: 'a', child: 'x', types: [] })).toBeNull();
+    exec(r, { kind: 'exit', task: 't1' });
+    expect(task(r.w, 'x').state).not.toBe('running');
+    expect(exec(r, { kind: 'fork', task: 'a', child: 'y', types: [] })).toBe('ENOMEM');
   });
 });
