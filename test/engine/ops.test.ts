@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linux618 } from '../../model/profiles/linux-6.18.ts';
 import { expandRuns, peekInode } from '../../src/engine/allocator.ts';
 import type { NsNode, World } from '../../src/engine/world.ts';
-import { nsOf, rig, unshare } from './drive.ts';
+import { fireWork, nsOf, rig, unshare } from './drive.ts';
 
 const N = linux618.inodes.modelStart;
 const node = (w: World, id: number): NsNode => w.ns[id] as NsNode;
@@ -67,19 +67,26 @@ describe('unshare: ENOSPC', () => {
     expect(unshare(r, 'a', ['user', 'net'])).toBe('ENOSPC');
   });
 
-  it('unshare(user|net) failing on net drops the new user namespace (abort_creds)', () => {
+  it('unshare(user|net) failing on net drops the new user namespace (abort_creds, after a grace period)', () => {
     // ksys_unshare: unshare_nsproxy_namespaces fails → bad_unshare_cleanup_cred: put_cred(new_cred)
-    // → the new user namespace loses its only reference and goes to free_user_ns.
+    // → __put_cred → call_rcu(put_cred_rcu): the new user namespace loses its only reference one
+    // grace period later, and then goes to free_user_ns (kernel/cred.c, kernel/fork.c).
     const r = rig(linux618, ['a']);
     const w = r.w;
     node(w, 0).ucounts!.max.net = 0;
     expect(unshare(r, 'a', ['user', 'net'])).toBe('ENOSPC');
     expect(nsOf(w, 'a', 'user')).toBe(0);
-    const aborted = w.ns.find((n) => !n.initial);
-    expect(aborted).toMatchObject({ type: 'user', refs: 0, state: 'dying' });
-    expect(w.userWork.map((x) => x.ns)).toEqual([aborted!.id]);
+    const aborted = w.ns.find((n) => !n.initial)!;
+    expect(aborted).toMatchObject({ type: 'user', refs: 1, state: 'active' });
+    expect(w.work.map((x) => [x.ns, x.step])).toEqual([[aborted.id, -1]]); // the RCU-deferred cred put
+    fireWork(r, aborted.id, true);
+    expect(aborted.state).toBe('dying');
+    expect(w.work.map((x) => [x.ns, x.step])).toEqual([[aborted.id, 0]]); // free_user_ns queued
     // It is still charged until free_user_ns runs (dec_user_namespaces is in the work).
     expect(node(w, 0).ucounts!.charged.user).toBe(1);
+    fireWork(r, aborted.id);
+    expect(aborted.state).toBe('freed');
+    expect(node(w, 0).ucounts!.charged.user).toBe(0);
   });
 
   it('user namespaces nest 33 levels below init_user_ns; the 34th unshare gets ENOSPC', () => {

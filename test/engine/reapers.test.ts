@@ -3,9 +3,8 @@ import type { KernelProfile } from '../../model/profile.ts';
 import { linux618 } from '../../model/profiles/linux-6.18.ts';
 import { isFreeInode, peekInode } from '../../src/engine/allocator.ts';
 import type { Effect } from '../../src/engine/effects.ts';
-import { getNs, putNs } from '../../src/engine/refs.ts';
 import type { NsNode, World } from '../../src/engine/world.ts';
-import { drainNetns, fireNetns, fireUserWork, now, nsOf, rig, unshare } from './drive.ts';
+import { drainNetns, exec, fireNetns, fireWork, nsOf, rig, unshare } from './drive.ts';
 
 const N = linux618.inodes.modelStart;
 const node = (w: World, id: number): NsNode => w.ns[id] as NsNode;
@@ -156,24 +155,23 @@ describe('free_user_ns', () => {
     const u1 = nsOf(w, 'a', 'user');
     unshare(r, 'a', ['user']);
     const u2 = nsOf(w, 'a', 'user');
-    expect(node(w, u1).refs).toBe(1); // only u2's parent reference
-    // v0 has no op that leaves a user namespace: move the task's cred back to init_user_ns by hand.
-    w.tasks[0]!.ns.user = 0;
-    getNs(w, 0);
+    // u2's parent reference, and u1's ucounts entry, which carries u2's charge (alloc_ucounts: get_user_ns).
+    expect(node(w, u1).refs).toBe(2);
+    // The task exits and is reaped at once (its parent is outside the scenario); its cred goes
+    // after a grace period (put_cred_rcu), and with it the last reference on u2.
+    exec(r, { kind: 'exit', task: 'a' });
+    fireWork(r, u2, true);
     r.effects.length = 0;
-    putNs(w, u2, now(r));
-    expect(w.userWork.map((x) => x.ns)).toEqual([u2]);
-    fireUserWork(r, u2);
-    expect(r.effects.map((e) => [e.kind, e.ns])).toEqual([
-      ['ns.lastPut', u2],
-      ['reaper.queued', u2],
+    expect(w.work.map((x) => x.ns)).toEqual([u2]);
+    fireWork(r, u2);
+    expect(r.effects.map((e) => [e.kind, 'ns' in e ? e.ns : e.task])).toEqual([
       ['reaper.step', [u2]],
       ['ns.freed', u2],
       ['ns.lastPut', u1], // no second queueing: the running work loops up
       ['reaper.step', [u1]],
       ['ns.freed', u1],
     ]);
-    expect(w.userWork).toEqual([]);
+    expect(w.work).toEqual([]);
     expect(stepsOf(r.effects).map((s) => s.inodes)).toEqual([[N + 1], [N]]);
     expect(isFreeInode(w.inodes, N) && isFreeInode(w.inodes, N + 1)).toBe(true);
     expect(node(w, 0).ucounts!.charged.user).toBe(0);

@@ -16,16 +16,18 @@ import { NOT_STARTED, namespaceMachine, type NamespaceMachine } from '../../mode
 import { netnsWorkerMachine, type NetnsWorkerMachine } from '../../model/machines/netnsWorker.ts';
 import { linux618 } from '../../model/profiles/linux-6.18.ts';
 import type { KernelProfile } from '../../model/profile.ts';
+import type { NsType } from '../../model/nsType.ts';
 import { netReaper } from '../../model/rules/net.ts';
 import { NS_RULES } from '../../model/rules/table.ts';
 import { MS } from '../../model/time.ts';
 import type { Effect } from '../../src/engine/effects.ts';
 import { createEngine } from '../../src/engine/engine.ts';
 import { simulate } from '../../src/engine/simulate.ts';
-import type { NsNode, World } from '../../src/engine/world.ts';
+import type { BatchWorker, NsNode, World } from '../../src/engine/world.ts';
 import type { Scenario } from '../../src/scenario/ast.ts';
+import { fullScenarioArb } from '../arbitraries/fullScenario.ts';
 import { profileArb } from '../arbitraries/profile.ts';
-import { scenarioArb, seedArb } from '../arbitraries/scenario.ts';
+import { seedArb } from '../arbitraries/scenario.ts';
 
 const SETTLE = 300 * MS; // simulate's default
 
@@ -71,7 +73,7 @@ function runWithStops(
 /** The namespace machine state the engine's record of `n` stands for. */
 function expectedNsValue(n: NsNode, profile: KernelProfile): unknown {
   if (n.state !== 'dying') return n.state;
-  const steps = NS_RULES[n.type === 'net' ? 'net' : 'user'].reaper(profile).steps;
+  const steps = NS_RULES[n.type].reaper(profile).steps;
   return { dying: n.reaperStep < 0 ? NOT_STARTED : steps[n.reaperStep]?.id };
 }
 
@@ -83,41 +85,76 @@ function expectedWorkerValue(w: World, profile: KernelProfile): unknown {
 
 /** The spec machines of a profile, built once (building one costs milliseconds). */
 const machinesOf = (() => {
-  const cache = new Map<KernelProfile, { user: NamespaceMachine; net: NamespaceMachine; worker: NetnsWorkerMachine }>();
+  const cache = new Map<KernelProfile, { ns: Record<NsType, NamespaceMachine>; worker: NetnsWorkerMachine }>();
   return (p: KernelProfile) => {
     let m = cache.get(p);
-    if (!m)
-      cache.set(
-        p,
-        (m = {
-          user: namespaceMachine(NS_RULES.user, p),
-          net: namespaceMachine(NS_RULES.net, p),
-          worker: netnsWorkerMachine(p),
-        }),
-      );
+    if (!m) {
+      const ns = Object.fromEntries(Object.values(NS_RULES).map((row) => [row.type, namespaceMachine(row, p)]));
+      cache.set(p, (m = { ns: ns as Record<NsType, NamespaceMachine>, worker: netnsWorkerMachine(p) }));
+    }
     return m;
   };
 })();
+
+/**
+ * The free_ipc worker (ipc/namespace.c: put_ipc_ns, free_ipc) has no spec machine of its own; its
+ * lists are followed here the way the netns worker machine follows cleanup_net's: `llist_add` on
+ * each put, `llist_del_all` at the start of a run, the batch done at the last step.
+ */
+class IpcWorkerShadow {
+  cleanupList: number[] = [];
+  batch: number[] = [];
+
+  apply(e: Effect, profile: KernelProfile): void {
+    if (e.kind === 'reaper.queued' && e.reaper === 'free_ipc') this.cleanupList = [...this.cleanupList, e.ns];
+    if (e.kind !== 'reaper.step' || e.reaper !== 'free_ipc') return;
+    const steps = NS_RULES.ipc.reaper(profile).steps;
+    if (e.step === steps[0]?.id) {
+      expect(e.ns, 'free_ipc takes the whole list').toEqual(this.cleanupList);
+      this.batch = this.cleanupList;
+      this.cleanupList = [];
+    } else expect(e.ns, `free_ipc step ${e.step} on its batch`).toEqual(this.batch);
+    if (e.step === steps.at(-1)?.id) this.batch = [];
+  }
+
+  expectMatches(q: BatchWorker, where: string): void {
+    expect(q.cleanupList, `${where}: free_ipc_list`).toEqual(this.cleanupList);
+    expect(q.batch, `${where}: free_ipc batch`).toEqual(this.batch);
+    expect(q.state === 'idle', `${where}: free_ipc idle`).toBe(
+      this.cleanupList.length === 0 && this.batch.length === 0,
+    );
+  }
+}
 
 /** Replays engine effects through the machines with xstate's pure API (no actors). */
 class Replay {
   private readonly machines: ReturnType<typeof machinesOf>;
   private readonly ns = new Map<number, SnapshotFrom<NamespaceMachine>>();
   private workerSnap: SnapshotFrom<NetnsWorkerMachine>;
+  private readonly ipc = new IpcWorkerShadow();
 
   constructor(private readonly profile: KernelProfile) {
     this.machines = machinesOf(profile);
     this.workerSnap = initialTransition(this.machines.worker)[0];
   }
 
+  private machineOf(id: number, world: World): NamespaceMachine {
+    const type = world.ns[id]?.type;
+    if (!type) throw new Error(`namespace ${id} is not in the world`);
+    return this.machines.ns[type];
+  }
+
   /** Feeds one effect; `world` is any later engine world (for the types of created namespaces). */
   apply(e: Effect, world: World): void {
+    // A deferred put (put_cred_rcu, delayed_put_pid) is a reference still held: on a live namespace only.
+    if (e.kind === 'put.deferred') {
+      const snap = this.ns.get(e.ns);
+      if (snap) expect(snap.value, `deferred put on namespace ${e.ns}`).toBe('active');
+    }
     const m = machineEventsOf(e);
     for (const id of m.created) {
-      const type = world.ns[id]?.type;
-      if (type !== 'user' && type !== 'net') throw new Error(`created namespace ${id} has type ${type}`);
       expect(this.ns.has(id), `namespace ${id} created twice`).toBe(false);
-      this.ns.set(id, initialTransition(this.machines[type])[0]);
+      this.ns.set(id, initialTransition(this.machineOf(id, world))[0]);
     }
     for (const [id, ev] of m.namespaces) {
       const snap = this.ns.get(id);
@@ -126,8 +163,7 @@ class Replay {
           `effect ${JSON.stringify(e)} for namespace ${id}, which has no machine (initial or never created)`,
         );
       expect(snap.can(ev), `namespace ${id} in ${JSON.stringify(snap.value)} refuses ${JSON.stringify(ev)}`).toBe(true);
-      const type = world.ns[id]?.type === 'net' ? 'net' : 'user';
-      this.ns.set(id, transition(this.machines[type], snap, ev)[0]);
+      this.ns.set(id, transition(this.machineOf(id, world), snap, ev)[0]);
     }
     for (const ev of m.netnsWorker) {
       const snap = this.workerSnap;
@@ -137,6 +173,7 @@ class Replay {
       ).toBe(true);
       this.workerSnap = transition(this.machines.worker, snap, ev)[0];
     }
+    this.ipc.apply(e, this.profile);
   }
 
   /** Asserts every machine is in the state the engine's world records. */
@@ -152,10 +189,16 @@ class Replay {
       expect(snap.value, `${where}: namespace ${n.id} (${n.type}, reaperStep ${n.reaperStep})`).toEqual(
         expectedNsValue(n, this.profile),
       );
-      // Queued and not yet taken by its reaper ⇔ on the engine's queue.
+      // Queued and not yet taken by its reaper ⇔ on the engine's queue: the batched worker's list
+      // (cleanup_net, free_ipc) or its first step's work item (free_user_ns, destroy_pid_namespace_work).
       const waiting = snap.matches({ dying: NOT_STARTED }) && snap.context.queued;
-      const onQueue = n.type === 'net' ? w.netns.cleanupList.includes(n.id) : w.userWork.some((x) => x.ns === n.id);
-      expect(onQueue, `${where}: namespace ${n.id} on its reaper's queue`).toBe(waiting);
+      const onQueue =
+        n.type === 'net'
+          ? w.netns.cleanupList.includes(n.id)
+          : n.type === 'ipc'
+            ? w.ipc.cleanupList.includes(n.id)
+            : w.work.some((x) => x.ns === n.id && x.step === 0);
+      expect(onQueue, `${where}: namespace ${n.id} (${n.type}) on its reaper's queue`).toBe(waiting);
     }
     const ws = this.workerSnap;
     expect(ws.value, `${where}: netns worker`).toEqual(expectedWorkerValue(w, this.profile));
@@ -164,12 +207,13 @@ class Replay {
     expect(w.netns.requeued, `${where}: requeued`).toBe(
       w.netns.state === 'running' && ws.context.cleanupList.length > 0,
     );
+    this.ipc.expectMatches(w.ipc, where);
   }
 }
 
 describe('engine ≡ spec machines', () => {
-  test.prop([scenarioArb(), seedArb, profileArb], { numRuns: 200 })(
-    'every engine transition is accepted by the machines, which then agree with the engine',
+  test.prop([fullScenarioArb(), seedArb, profileArb], { numRuns: 150 })(
+    'every engine transition (every operation, every profile) is accepted by the machines, which then agree with the engine',
     (scenario, seed, profile) => {
       const full = simulate(scenario, { profile, seed });
       const times = [...new Set(full.effects.map((e) => e.at.lo))].sort((a, b) => a - b);

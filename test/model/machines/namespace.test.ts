@@ -38,6 +38,7 @@ describe('namespace machine', () => {
       ...NS_RULES.net,
       reaper: () => ({
         kind: 'sync',
+        fn: 'test_free',
         queue: 'none',
         queuedBy: 'test',
         steps: [
