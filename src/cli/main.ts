@@ -3,6 +3,8 @@ import { CHECK_HELP, checkCommand } from './commands/check.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { PROBE_HELP, probeCommand } from './commands/probe.ts';
 import { RUN_HELP, runCommand } from './commands/run.ts';
+import { WHATIF_HELP, whatifCommand } from './commands/whatif.ts';
+import { WHY_HELP, whyCommand } from './commands/why.ts';
 import { PROFILES } from '../../model/profiles/index.ts';
 
 const HELP = `nslife — when does the Linux kernel really destroy a namespace?
@@ -12,6 +14,8 @@ Usage:
   nslife run SCENARIO         run a scenario on the model
   nslife probe SCENARIO -o T  run a scenario on the live kernel, write its trace
   nslife check TRACE          does the model admit this trace?
+  nslife why SCENARIO NS      why is a namespace still there (holder chains, pending reapers)?
+  nslife whatif SCENARIO --op 'TASK: OP'   what one more operation would free, and when
   nslife profiles             list kernel profiles
   nslife COMMAND --help       options of a command
 
@@ -23,6 +27,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   probe: { run: probeCommand, help: PROBE_HELP },
   check: { run: checkCommand, help: CHECK_HELP },
+  why: { run: whyCommand, help: WHY_HELP },
+  whatif: { run: whatifCommand, help: WHATIF_HELP },
   profiles: {
     run: (argv, out) => {
       if (argv.length > 0) {
