@@ -20,7 +20,7 @@ import {
   umountPath,
 } from './files.ts';
 import { openFile, putFile, putNs } from './refs.ts';
-import { addTask, detachAllShm, exitTask, exitThread, reap, threadsOf } from './tasks.ts';
+import { addTask, detachAllShm, exitTask, exitThread, reap, threadsOf, zapWaiting } from './tasks.ts';
 import type { NsNode, PidNsState, TaskNode, World } from './world.ts';
 
 export { taskOf } from './tasks.ts';
@@ -306,7 +306,7 @@ function waitChild(w: World, t: TaskNode, child: string, ctx: EngineCtx): string
   const c = ci === undefined ? undefined : w.tasks[ci];
   if (ci === undefined || !c) return 'ECHILD'; // never born: no such child
   if (c.leader !== ci || c.parent !== t.leader || c.state === 'reaped') return 'ECHILD';
-  if (c.state === 'running') return 'EAGAIN';
+  if (c.state === 'running' || zapWaiting(w, ci)) return 'EAGAIN';
   reap(w, ci, ctx);
   return null;
 }

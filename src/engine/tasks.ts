@@ -96,6 +96,33 @@ export function reap(w: World, i: number, ctx: EngineCtx): void {
   deferPut(w, t.ns.user, ctx, ctx.profile.latency.credPut);
   putPid(w, t.pid, ctx, true);
   ctx.effects?.push({ kind: 'task.reaped', task: i, at: ctx.at });
+  // An init waiting in zap_pid_ns_processes for its members finishes exiting with the last of
+  // them; a parent outside the scenario then reaps it at once.
+  for (let p = t.ns.pid; p >= 0; p = (w.ns[p] as NsNode).parent) {
+    const init = ((w.ns[p] as NsNode).pidns as PidNsState).reaper;
+    const it = init >= 0 ? w.tasks[init] : undefined;
+    if (!it || it.state !== 'zombie' || zapWaiting(w, init)) continue;
+    const parent = it.parent >= 0 ? w.tasks[it.parent] : undefined;
+    if (!parent || parent.state !== 'running') reap(w, init, ctx);
+  }
+}
+
+/**
+ * Whether task `i`, the init of its pid namespace, is still in zap_pid_ns_processes: it has
+ * exited, but waits until every other task of its namespace (and of the namespaces below) is
+ * reaped — members whose parent is outside the namespace stay zombies until that parent waits
+ * (kernel/pid_namespace.c: zap_pid_ns_processes, "kernel_wait4() misses ... EXIT_ZOMBIE process
+ * whose parents processes are outside of the pid namespace"). Until then it is not a zombie its
+ * parent can reap: waitid says nothing to reap (EAGAIN) [exp 6.18.44, probe].
+ *
+ * @internal
+ */
+export function zapWaiting(w: World, i: number): boolean {
+  const t = w.tasks[i] as TaskNode;
+  if (t.state !== 'zombie') return false;
+  const pidns = (w.ns[t.ns.pid] as NsNode).pidns as PidNsState;
+  if (pidns.reaper !== i || pidns.adding) return false;
+  return w.tasks.some((m, j) => j !== i && m.state !== 'reaped' && pidNsWithin(w, m.ns.pid, t.ns.pid));
 }
 
 /** Whether pid namespace `anc` is `ns` or one of its ancestors. @internal */
@@ -150,25 +177,24 @@ export function exitProcess(w: World, i: number, ctx: EngineCtx): void {
   const pidns = (w.ns[leader.ns.pid] as NsNode).pidns as PidNsState;
   if (pidns.reaper === leaderIdx) {
     // kernel/pid_namespace.c: zap_pid_ns_processes → disable_pid_allocation; SIGKILL every
-    // member; wait until they are reaped.
+    // member. Members whose parent is the init (or dies with it) are reaped by it (kernel_wait4,
+    // SIGCHLD ignored); those whose parent is outside stay zombies until that parent waits, and
+    // the init waits for them (zapWaiting).
     pidns.adding = false;
     w.tasks.forEach((m, j) => {
-      if (j === leaderIdx || m.state === 'reaped' || !pidNsWithin(w, m.ns.pid, leader.ns.pid)) return;
-      if (m.state === 'running') {
-        if (m.leader === j) exitProcess(w, j, ctx);
-        else exitThread(w, j, ctx);
-      }
-      reap(w, j, ctx);
+      if (j === leaderIdx || m.state !== 'running' || !pidNsWithin(w, m.ns.pid, leader.ns.pid)) return;
+      if (m.leader === j) exitProcess(w, j, ctx);
+      else exitThread(w, j, ctx);
     });
   }
   // forget_original_parent: children go to the reaper, which reaps the zombies among them.
   w.tasks.forEach((c, j) => {
     if (c.parent !== leaderIdx || c.leader !== j) return;
     c.parent = -1;
-    if (c.state === 'zombie') reap(w, j, ctx);
+    if (c.state === 'zombie' && !zapWaiting(w, j)) reap(w, j, ctx);
   });
   const parent = leader.parent >= 0 ? (w.tasks[leader.parent] as TaskNode) : null;
-  if (!parent || parent.state !== 'running') reap(w, leaderIdx, ctx);
+  if ((!parent || parent.state !== 'running') && !zapWaiting(w, leaderIdx)) reap(w, leaderIdx, ctx);
 }
 
 /** A task step's task exits: the process for a leader, the thread alone for a thread. @internal */

@@ -83,3 +83,40 @@ describe('exec from a thread (fs/exec.c: de_thread)', () => {
     expect(exec(r, { kind: 'fork', task: 'a', child: 'y', types: [] })).toBe('ENOMEM');
   });
 });
+
+describe('pid namespace init death (kernel/pid_namespace.c: zap_pid_ns_processes)', () => {
+  it('a member whose parent is outside stays a zombie until that parent waits; the init waits for it (wait init: EAGAIN)', () => {
+    // zap_pid_ns_processes SIGKILLs every member, reaps its own children (kernel_wait4) and then
+    // waits until pid_allocated == init_pids: "kernel_wait4() misses ... EXIT_ZOMBIE process whose
+    // parents processes are outside of the pid namespace". Seen on 6.18.44 with the probe:
+    // a: unshare pid; a: fork init; a: fork m; init: exit; a: wait init → EAGAIN; a: wait m → ok;
+    // a: wait init → ok.
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    exec(r, { kind: 'unshare', task: 'a', types: ['pid'] });
+    exec(r, { kind: 'fork', task: 'a', child: 'init', types: [] });
+    exec(r, { kind: 'fork', task: 'a', child: 'm', types: ['user'] });
+    const mUser = nsOf(w, 'm', 'user');
+    expect(exec(r, { kind: 'exit', task: 'init' })).toBeNull();
+    expect(task(w, 'm').state).toBe('zombie'); // killed, not reaped: its cred still holds its user ns
+    expect(w.ns[mUser]!.state).toBe('active');
+    expect(exec(r, { kind: 'fork', task: 'a', child: 'late', types: [] })).toBe('ENOMEM');
+    expect(exec(r, { kind: 'wait', task: 'a', child: 'init' })).toBe('EAGAIN');
+    expect(exec(r, { kind: 'wait', task: 'a', child: 'm' })).toBeNull();
+    expect(exec(r, { kind: 'wait', task: 'a', child: 'init' })).toBeNull();
+  });
+
+  it('an init whose parent is outside the scenario is reaped with its last member', () => {
+    // The init's own children are reaped by it (kernel_wait4); the outside parent of the
+    // scenario's first tasks reaps the init as soon as it can.
+    const r = rig(linux618, ['a', 'b']);
+    const w = r.w;
+    exec(r, { kind: 'unshare', task: 'a', types: ['pid'] });
+    exec(r, { kind: 'fork', task: 'a', child: 'init', types: [] });
+    exec(r, { kind: 'fork', task: 'a', child: 'm', types: [] });
+    exec(r, { kind: 'exit', task: 'a' }); // m goes to a's reaper (outside): reaped when it exits
+    exec(r, { kind: 'fork', task: 'init', child: 'c', types: [] });
+    exec(r, { kind: 'exit', task: 'init' });
+    expect([task(w, 'c').state, task(w, 'm').state, task(w, 'init').state]).toEqual(['reaped', 'reaped', 'reaped']);
+  });
+});
