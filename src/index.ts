@@ -51,3 +51,9 @@ export { formatTrace } from './trace/write.ts';
 export { evaluateExpectations, type ExpectationResult } from './trace/expectations.ts';
 export { checkTrace, type CheckOptions, type Strictness } from './checker/check.ts';
 export type { Verdict } from './checker/verdict.ts';
+
+// Queries and history (issue 4): why a namespace is alive, what an operation would do, time travel.
+export { why, renderWhy, type Why, type WhyChain, type WhyLink } from './query/why.ts';
+export { whatif, renderWhatIf, type WhatIf, type WhatIfOp } from './query/whatif.ts';
+export { openHistory, type History, type WorldAt } from './history/history.ts';
+export { diff, renderDiff, type Change } from './history/diff.ts';
