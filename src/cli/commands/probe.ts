@@ -1,6 +1,9 @@
-import { InputError } from '../../errors/inputError.ts';
-import { probeAvailable, runProbe } from '../../probe/driver.ts';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError, quote } from '../../errors/inputError.ts';
+import { ProbeError, probeAvailable, runProbe } from '../../probe/driver.ts';
 import { ensureProbeBuilt } from '../../probe/ensureBuilt.ts';
+import { probeInput } from '../../probe/input.ts';
 import { renderSteps } from '../../render/steps.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { parseTrace } from '../../trace/read.ts';
@@ -11,7 +14,9 @@ export const PROBE_HELP = `nslife probe SCENARIO -o TRACE [--set NAME=VALUE]... 
 
 Runs a scenario on the live kernel with the native probe (inside a user and mount namespace of
 its own; nothing on the host changes) and writes its trace (JSON Lines). Refuses with status 2
-where it cannot run safely (no probe, no user namespaces).`;
+and one line where it cannot run safely: no probe and no C compiler, no user namespaces, the
+probe lock held by another probe for a minute, an output file it cannot write, a scenario the
+probe cannot express. Status 1: the run was cut short (its incomplete trace is kept).`;
 
 /** `nslife probe`. @internal */
 export async function probeCommand(argv: string[], out: (s: string) => void): Promise<number> {
@@ -36,17 +41,57 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
   }
   const timeoutMs = parseIntOption(values['timeout-ms'], '--timeout-ms', 'probe', 1, 86_400_000);
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'probe'));
+  // What can be refused without the probe is refused before waiting for its lock.
+  try {
+    probeInput(scenario);
+  } catch (e) {
+    process.stderr.write(`nslife: ${file}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const outDir = dirname(values.output);
+  const isDir = (path: string): boolean | undefined => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return undefined; // not there
+    }
+  };
+  if (isDir(outDir) !== true || isDir(values.output) === true) {
+    throw new InputError({
+      file: 'nslife probe',
+      field: '-o',
+      expected: 'a trace file in an existing directory',
+      found: isDir(values.output)
+        ? `the directory ${quote(values.output)}`
+        : `${quote(values.output)} (no directory ${quote(outDir)})`,
+    });
+  }
   const built = ensureProbeBuilt();
   const avail = built.ok ? probeAvailable() : built;
   if (!avail.ok) {
     process.stderr.write(`nslife: probe: cannot run on this machine: ${avail.why}\n`);
     return 2;
   }
-  await runProbe(scenario, {
-    outFile: values.output,
-    tracefs: !values['no-tracefs'],
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-  });
+  try {
+    await runProbe(scenario, {
+      outFile: values.output,
+      tracefs: !values['no-tracefs'],
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof ProbeError)) throw e;
+    // The probe's own messages start with "nslife-probe: "; one line either way.
+    const msg = e.message.startsWith('nslife-probe: ') ? e.message : `probe: ${e.message}`;
+    // Exit 2: refused (busy, cannot write the output), nothing written. Else cut short: an
+    // incomplete trace is where the message says (or in the output file).
+    if (e.exitCode === 2) {
+      process.stderr.write(`nslife: ${msg}\n`);
+      return 2;
+    }
+    const kept = e.exitCode === 1 ? `; incomplete trace written to ${values.output}` : '';
+    process.stderr.write(`nslife: ${msg}${kept}\n`);
+    return 1;
+  }
   const trace = parseTrace(readInput(values.output), values.output);
   out(renderSteps(trace));
   out(`trace written to ${values.output}${trace.complete ? '' : ' (incomplete)'}`);
