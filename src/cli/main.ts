@@ -1,4 +1,5 @@
 import { InputError, quote } from '../errors/inputError.ts';
+import { CALIBRATE_HELP, calibrateCommand } from './calibrate.ts';
 import { CHECK_HELP, checkCommand } from './commands/check.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { PROBE_HELP, probeCommand } from './commands/probe.ts';
@@ -14,6 +15,7 @@ Usage:
   nslife run SCENARIO         run a scenario on the model
   nslife probe SCENARIO -o T  run a scenario on the live kernel, write its trace
   nslife check TRACE          does the model admit this trace?
+  nslife calibrate TRACES -o P  fit a profile file to kernel traces
   nslife why SCENARIO NS      why is a namespace still there (holder chains, pending reapers)?
   nslife whatif SCENARIO --op 'TASK: OP'   what one more operation would free, and when
   nslife profiles             list kernel profiles
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   probe: { run: probeCommand, help: PROBE_HELP },
   check: { run: checkCommand, help: CHECK_HELP },
+  calibrate: { run: calibrateCommand, help: CALIBRATE_HELP },
   why: { run: whyCommand, help: WHY_HELP },
   whatif: { run: whatifCommand, help: WHATIF_HELP },
   profiles: {
