@@ -1,5 +1,6 @@
 import { checkTrace, type Strictness } from '../../checker/check.ts';
-import { profileForRelease } from '../../../model/profiles/index.ts';
+import { PROFILES, profileForRelease } from '../../../model/profiles/index.ts';
+import type { KernelProfile } from '../../../model/profile.ts';
 import { InputError, quote } from '../../errors/inputError.ts';
 import { renderVerdict } from '../../render/verdict.ts';
 import { parseTrace } from '../../trace/read.ts';
@@ -44,7 +45,9 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
   const profile =
     values.profile !== undefined
       ? profileOption(values.profile, 'check')
-      : (profileForRelease(trace.header.kernel?.release ?? '') ?? profileOption(trace.header.profile, 'check'));
+      : // A trace names its profile; only built-in names are taken from it (a trace is data, never
+        // a path to read). A model trace made with a profile file needs --profile.
+        (profileForRelease(trace.header.kernel?.release ?? '') ?? headerProfile(trace.header.profile));
   const verdict = checkTrace(trace, {
     profile,
     strictness: strictness as Strictness,
@@ -53,4 +56,16 @@ export function checkCommand(argv: string[], out: (s: string) => void): number {
   if (values.json) out(JSON.stringify({ file, profile: profile.name, strictness, ...verdict }));
   else out(`${file} under ${profile.name}: ${renderVerdict(verdict, strictness)}`);
   return verdict.admitted ? 0 : 1;
+}
+
+/** The built-in profile a trace header names, or an input error asking for --profile. */
+function headerProfile(name: string): KernelProfile {
+  const p = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
+  if (p) return p;
+  throw new InputError({
+    file: 'nslife check',
+    field: '--profile',
+    expected: `--profile (the trace was made with profile ${quote(name)}, which is not built in: pass its file)`,
+    found: 'none',
+  });
 }
