@@ -236,8 +236,8 @@ const typeOf = (w: World, ns: number): NsType => (w.ns[ns] as NsNode).type;
  * setns(2) (kernel/nsproxy.c: setns, validate_ns/validate_nsset, commit_nsset) by an nsfs fd
  * (nstype 0 or its type, else EINVAL) or by a pidfd (the flags name the types to take from the
  * target; the target must not have exited: ESRCH). Per type (each *_install):
- * - user: userns_install — not the current one (EINVAL), single-threaded (EINVAL), CAP_SYS_ADMIN
- *   in the target (it must be the caller's user ns or a descendant: EPERM);
+ * - user: userns_install — not the current one (EINVAL, by a pidfd too), single-threaded
+ *   (EINVAL), CAP_SYS_ADMIN in the target (it must be the caller's user ns or a descendant: EPERM);
  * - pid: pidns_install — the caller's active pid namespace or a descendant (EINVAL); sets
  *   pid_for_children only;
  * - time: timens_install — single-threaded (EUSERS); sets time and time_for_children;
@@ -269,10 +269,9 @@ export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'set
   for (const { type, ns } of targets) {
     const n = w.ns[ns] as NsNode;
     if (type === 'user') {
-      if (ns === t.ns.user) {
-        if (f.kind === 'nsfs') return 'EINVAL';
-        continue; // a pidfd naming the caller's own user namespace: nothing to do
-      }
+      // userns_install: "Don't allow gaining capabilities by reentering the same user
+      // namespace" — through a pidfd too (validate_nsset installs the target's user ns).
+      if (ns === t.ns.user) return 'EINVAL';
       if (multithreaded(w, ti)) return 'EINVAL';
       if (!userNsWithin(w, ns, t.ns.user)) return 'EPERM';
       user = ns;

@@ -328,6 +328,15 @@ describe('setns (kernel/nsproxy.c: setns, validate_ns, validate_nsset)', () => {
     expect(exec(r, { kind: 'setns', task: 'a', fd: 'f', types: ['user'] })).toBe('EINVAL');
   });
 
+  it('by a pidfd with CLONE_NEWUSER naming the caller’s own user ns → EINVAL too (kernel/nsproxy.c: validate_nsset → userns_install)', () => {
+    // Seen on 6.18.44 with the probe: a: pidfd b as q; a: setns q user => EINVAL; a: setns q user,uts => EINVAL.
+    const r = rig(linux618, ['a', 'b']);
+    ok(r, { kind: 'pidfd', task: 'a', target: 'b', as: 'q' });
+    expect(exec(r, { kind: 'setns', task: 'a', fd: 'q', types: ['user'] })).toBe('EINVAL');
+    expect(exec(r, { kind: 'setns', task: 'a', fd: 'q', types: ['user', 'uts'] })).toBe('EINVAL');
+    ok(r, { kind: 'setns', task: 'a', fd: 'q', types: ['uts'] });
+  });
+
   it('an nsfs fd with another nstype → EINVAL; a socket fd → EINVAL (setns: ns->ns_type != flags; neither nsfs nor pidfd)', () => {
     const r = rig(linux618, ['a']);
     ok(
