@@ -242,7 +242,9 @@ const typeOf = (w: World, ns: number): NsType => (w.ns[ns] as NsNode).type;
  *   pid_for_children only;
  * - time: timens_install — single-threaded (EUSERS); sets time and time_for_children;
  * - mnt: mntns_install — the fs_struct not shared (threads share it: EINVAL);
- * - every type: CAP_SYS_ADMIN over the target's owner (EPERM).
+ * - every type: CAP_SYS_ADMIN over the target's owner (EPERM), checked with the caller's
+ *   current credentials (ns_capable → current_cred), not those a CLONE_NEWUSER of the same call
+ *   will give it.
  *
  * @internal
  */
@@ -263,9 +265,10 @@ export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'set
     if (tt.state !== 'running') return 'ESRCH';
     for (const type of step.types) targets.push({ type, ns: tt.ns[type] });
   }
-  // The user namespace goes first: the other checks use the new credentials (prepare_nsset).
+  // The user namespace goes first (validate_nsset). Every *_install checks CAP_SYS_ADMIN with
+  // ns_capable, that is with the caller's current credentials (current_cred), over the target's
+  // owner and over the new credentials' user ns — which userns_install already required.
   targets.sort((a, b) => (a.type === 'user' ? -1 : b.type === 'user' ? 1 : 0));
-  let user = t.ns.user;
   for (const { type, ns } of targets) {
     const n = w.ns[ns] as NsNode;
     if (type === 'user') {
@@ -274,10 +277,9 @@ export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'set
       if (ns === t.ns.user) return 'EINVAL';
       if (multithreaded(w, ti)) return 'EINVAL';
       if (!userNsWithin(w, ns, t.ns.user)) return 'EPERM';
-      user = ns;
       continue;
     }
-    if (!userNsWithin(w, n.owner, user)) return 'EPERM';
+    if (!userNsWithin(w, n.owner, t.ns.user)) return 'EPERM';
     if (type === 'pid' && !pidNsWithin(w, ns, t.ns.pid)) return 'EINVAL';
     if (type === 'time' && multithreaded(w, ti)) return 'EUSERS';
     if (type === 'mnt' && multithreaded(w, ti)) return 'EINVAL';

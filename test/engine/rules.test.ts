@@ -337,6 +337,21 @@ describe('setns (kernel/nsproxy.c: setns, validate_ns, validate_nsset)', () => {
     ok(r, { kind: 'setns', task: 'a', fd: 'q', types: ['uts'] });
   });
 
+  it('by a pidfd with user and other types: capabilities are checked with the caller’s current credentials, not the new user ns’s (*_install: ns_capable → current_cred)', () => {
+    // Seen on 6.18.44 with the probe: a: unshare net; a: fork c new user; d: pidfd c as p;
+    // d: setns p user,net => ok — the net is owned by d's user ns, the parent of the one d enters.
+    const r = rig(linux618, ['a', 'd']);
+    const w = r.w;
+    ok(
+      r,
+      { kind: 'unshare', task: 'a', types: ['net'] },
+      { kind: 'fork', task: 'a', child: 'c', types: ['user'] },
+      { kind: 'pidfd', task: 'd', target: 'c', as: 'p' },
+      { kind: 'setns', task: 'd', fd: 'p', types: ['user', 'net'] },
+    );
+    expect([nsOf(w, 'd', 'user'), nsOf(w, 'd', 'net')]).toEqual([nsOf(w, 'c', 'user'), nsOf(w, 'c', 'net')]);
+  });
+
   it('an nsfs fd with another nstype → EINVAL; a socket fd → EINVAL (setns: ns->ns_type != flags; neither nsfs nor pidfd)', () => {
     const r = rig(linux618, ['a']);
     ok(
