@@ -229,6 +229,9 @@ export function shmDetach(w: World, t: TaskNode, name: string, ctx: EngineCtx): 
   return null;
 }
 
+/** The order kernel/nsproxy.c: validate_nsset installs a pidfd's namespaces in [6.1, 6.12, 7.3]. */
+const VALIDATE_ORDER: readonly NsType[] = ['user', 'mnt', 'uts', 'ipc', 'pid', 'cgroup', 'net', 'time'];
+
 /** The type an nsfs file's namespace has. */
 const typeOf = (w: World, ns: number): NsType => (w.ns[ns] as NsNode).type;
 
@@ -240,7 +243,8 @@ const typeOf = (w: World, ns: number): NsType => (w.ns[ns] as NsNode).type;
  *   (EINVAL), CAP_SYS_ADMIN in the target (it must be the caller's user ns or a descendant: EPERM);
  * - pid: pidns_install — the caller's active pid namespace or a descendant (EINVAL); sets
  *   pid_for_children only;
- * - time: timens_install — single-threaded (EUSERS); sets time and time_for_children;
+ * - time: timens_install — single-threaded (EUSERS, before the capability check); sets time
+ *   and time_for_children;
  * - mnt: mntns_install — the fs_struct not shared (threads share it: EINVAL);
  * - every type: CAP_SYS_ADMIN over the target's owner (EPERM), checked with the caller's
  *   current credentials (ns_capable → current_cred), not those a CLONE_NEWUSER of the same call
@@ -265,10 +269,11 @@ export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'set
     if (tt.state !== 'running') return 'ESRCH';
     for (const type of step.types) targets.push({ type, ns: tt.ns[type] });
   }
-  // The user namespace goes first (validate_nsset). Every *_install checks CAP_SYS_ADMIN with
-  // ns_capable, that is with the caller's current credentials (current_cred), over the target's
-  // owner and over the new credentials' user ns — which userns_install already required.
-  targets.sort((a, b) => (a.type === 'user' ? -1 : b.type === 'user' ? 1 : 0));
+  // validate_nsset's order: user, mnt, uts, ipc, pid, cgroup, net, time — the first refusal is
+  // the errno, whatever order the flags were written in. Every *_install checks CAP_SYS_ADMIN
+  // with ns_capable, that is with the caller's current credentials (current_cred), over the
+  // target's owner and over the new credentials' user ns — which userns_install already required.
+  targets.sort((a, b) => VALIDATE_ORDER.indexOf(a.type) - VALIDATE_ORDER.indexOf(b.type));
   for (const { type, ns } of targets) {
     const n = w.ns[ns] as NsNode;
     if (type === 'user') {
@@ -279,9 +284,9 @@ export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'set
       if (!userNsWithin(w, ns, t.ns.user)) return 'EPERM';
       continue;
     }
+    if (type === 'time' && multithreaded(w, ti)) return 'EUSERS'; // timens_install: before the capability check
     if (!userNsWithin(w, n.owner, t.ns.user)) return 'EPERM';
     if (type === 'pid' && !pidNsWithin(w, ns, t.ns.pid)) return 'EINVAL';
-    if (type === 'time' && multithreaded(w, ti)) return 'EUSERS';
     if (type === 'mnt' && multithreaded(w, ti)) return 'EINVAL';
   }
   // commit_nsset: switch_task_namespaces + commit_creds; old references go.

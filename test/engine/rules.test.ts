@@ -352,6 +352,28 @@ describe('setns (kernel/nsproxy.c: setns, validate_ns, validate_nsset)', () => {
     expect([nsOf(w, 'd', 'user'), nsOf(w, 'd', 'net')]).toEqual([nsOf(w, 'c', 'user'), nsOf(w, 'c', 'net')]);
   });
 
+  it('by a pidfd: the namespaces are validated in validate_nsset’s order (user, mnt, uts, ipc, pid, cgroup, net, time), whatever order the flags are written in (kernel/nsproxy.c: validate_nsset)', () => {
+    // linux-6.12 (read): mntns_install refuses a shared fs_struct (current->fs->users != 1) before
+    // timens_install's EUSERS is reached.
+    const r = rig(linux612, ['a', 'd']);
+    ok(r, { kind: 'thread', task: 'd', child: 't' }, { kind: 'pidfd', task: 'd', target: 'a', as: 'p' });
+    expect(exec(r, { kind: 'setns', task: 'd', fd: 'p', types: ['time', 'mnt'] })).toBe('EINVAL');
+    expect(exec(r, { kind: 'setns', task: 'd', fd: 'p', types: ['mnt', 'time'] })).toBe('EINVAL');
+    expect(exec(r, { kind: 'setns', task: 'd', fd: 'p', types: ['time'] })).toBe('EUSERS');
+  });
+
+  it('into a time ns while multithreaded: EUSERS comes before the capability check (kernel/time/namespace.c: timens_install)', () => {
+    const r = rig(linux618, ['a', 'b']);
+    ok(
+      r,
+      { kind: 'open', task: 'a', source: { kind: 'proc', task: 'b', file: 'time' }, as: 'f', cloexec: false },
+      { kind: 'unshare', task: 'a', types: ['user'] }, // no CAP_SYS_ADMIN over the initial time ns any more
+    );
+    expect(exec(r, { kind: 'setns', task: 'a', fd: 'f', types: [] })).toBe('EPERM');
+    ok(r, { kind: 'thread', task: 'a', child: 't' });
+    expect(exec(r, { kind: 'setns', task: 'a', fd: 'f', types: [] })).toBe('EUSERS');
+  });
+
   it('an nsfs fd with another nstype → EINVAL; a socket fd → EINVAL (setns: ns->ns_type != flags; neither nsfs nor pidfd)', () => {
     const r = rig(linux618, ['a']);
     ok(
