@@ -20,6 +20,13 @@ export interface Creation {
   fill: number;
   /** The number the last registered entry got (-1: none yet). */
   last: number;
+  /**
+   * Types still to create once the new netns has registered its /proc/net entries
+   * (create_new_namespaces makes time after net, and setup_net registers them in between).
+   */
+  rest: NsType[];
+  /** The task whose creation this is (for `rest`). */
+  ti: number;
 }
 
 /**
@@ -65,14 +72,42 @@ export function createNamespaces(
   // (a second CLONE_NEWPID before the first child).
   if (want.has('pid') && task.pidForChildren !== task.ns.pid) return 'EINVAL';
   let owner = task.ns.user;
-  for (const type of ORDER) {
-    if (!want.has(type)) continue;
+  const order = ORDER.filter((t) => want.has(t));
+  for (const [k, type] of order.entries()) {
     const err = createOne(w, task, type, owner, c, ctx);
     if (err !== null) {
       unwind(w, c, ctx);
       return err;
     }
     if (type === 'user') owner = c.created.user as number;
+    // copy_net_ns → setup_net registers the /proc/net entries before the next namespace (time)
+    // takes its number: the rest is made once they are all registered (createRest).
+    if (type === 'net' && c.fill > 0 && k + 1 < order.length) {
+      c.rest = order.slice(k + 1);
+      c.ti = ti;
+      return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Creates the namespaces left for after the new netns's /proc/net entries (`Creation.rest`).
+ * Returns null, or the errno; on failure everything this creation made is put again.
+ *
+ * @internal
+ */
+export function createRest(w: World, c: Creation, ctx: EngineCtx): string | null {
+  const rest = c.rest;
+  c.rest = [];
+  const task = w.tasks[c.ti] as TaskNode;
+  const owner = c.created.user ?? task.ns.user;
+  for (const type of rest) {
+    const err = createOne(w, task, type, owner, c, ctx);
+    if (err !== null) {
+      unwind(w, c, ctx);
+      return err;
+    }
   }
   return null;
 }

@@ -1,7 +1,7 @@
 import type { NsType } from '../../model/nsType.ts';
 import type { Step, TaskStep } from '../scenario/ast.ts';
 import type { EngineCtx } from './ctx.ts';
-import { createNamespaces, fillNet, type Creation } from './create.ts';
+import { createNamespaces, createRest, fillNet, type Creation } from './create.ts';
 import {
   bindFd,
   bindMount,
@@ -54,12 +54,20 @@ const firstOption = (): number => 0;
 
 /** A fresh scratch state. @internal */
 export function newOpState(choose: (options: number) => number = firstOption): OpState {
-  return { errno: null, created: {}, fill: 0, last: -1, choose };
+  return { errno: null, created: {}, fill: 0, last: -1, rest: [], ti: -1, choose };
 }
 
 /** Copies a scratch state (the checker forks it with the world). @internal */
 export function copyOpState(st: OpState): OpState {
-  return { errno: st.errno, created: { ...st.created }, fill: st.fill, last: st.last, choose: st.choose };
+  return {
+    errno: st.errno,
+    created: { ...st.created },
+    fill: st.fill,
+    last: st.last,
+    rest: st.rest,
+    ti: st.ti,
+    choose: st.choose,
+  };
 }
 
 /**
@@ -90,9 +98,15 @@ export function beginOp(w: World, step: ExecStep, st: OpState, ctx: EngineCtx): 
   }
 }
 
-/** Registers the next `count` /proc/net entries of the netns being created. @internal */
+/**
+ * Registers the next `count` /proc/net entries of the netns being created; after the last one,
+ * creates the namespaces create_new_namespaces makes after the netns (time).
+ *
+ * @internal
+ */
 export function fillOp(w: World, st: OpState, count: number, ctx: EngineCtx): void {
   fillNet(w, st, count, ctx);
+  if (st.fill === 0 && st.rest.length > 0) st.errno = createRest(w, st, ctx);
 }
 
 /** The end of `step`. @internal */

@@ -226,6 +226,34 @@ describe('exec (fs/exec.c: begin_new_exec)', () => {
   );
 });
 
+describe('creation order (KERNEL-RULES 3.8)', () => {
+  it('a time ns made with a netns takes its number after the netns’s /proc/net entries (kernel/nsproxy.c: create_new_namespaces — net (copy_net_ns → setup_net) before time)', () => {
+    // Seen on 6.18.44 with the probe: fork new net,uts,ipc,cgroup,time gave uts 4026532177,
+    // ipc …178, cgroup …179, net …180 (/proc/net …181–…244), time …245.
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    const N = linux618.inodes.modelStart;
+    ok(r, { kind: 'fork', task: 'a', child: 'c', types: ['time', 'net', 'cgroup', 'ipc', 'uts'] });
+    const inode = (type: NsType) => node(w, task(w, 'c').ns[type]).inode;
+    expect(['uts', 'ipc', 'cgroup', 'net', 'time'].map((t) => inode(t as NsType) - N)).toEqual([0, 1, 2, 3, 68]);
+    ok(r, { kind: 'unshare', task: 'a', types: ['net', 'time'] });
+    expect(node(w, nsOf(w, 'a', 'net')).inode - N).toBe(69);
+    expect(node(w, task(w, 'a').timeForChildren).inode - N).toBe(69 + 65);
+  });
+
+  it('a time ns refused after the netns (ENOSPC) puts the new netns back (create_new_namespaces error path)', () => {
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    node(w, 0).ucounts!.max.time = 0;
+    expect(exec(r, { kind: 'unshare', task: 'a', types: ['net', 'time'] })).toBe('ENOSPC');
+    const made = w.ns.find((n) => !n.initial)!;
+    expect(made).toMatchObject({ type: 'net', refs: 0, state: 'dying' });
+    expect(nsOf(w, 'a', 'net')).toBe(NS_TYPES.indexOf('net'));
+    drainAll(r);
+    expect(peekInode(w.inodes)).toBe(linux618.inodes.modelStart);
+  });
+});
+
 describe('creation errors (KERNEL-RULES 6)', () => {
   it('unshare(CLONE_NEWPID) twice before a child → EINVAL (kernel/pid_namespace.c: copy_pid_ns — task_active_pid_ns(current) != old_ns)', () => {
     const r = rig(linux618, ['a']);
