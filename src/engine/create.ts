@@ -176,6 +176,7 @@ function createOne(w: World, task: TaskNode, type: NsType, owner: number, c: Cre
 
 /** Whether `anc` is `ns` or one of its ancestors (user namespaces). */
 function userWithin(w: World, ns: number, anc: number): boolean {
+  if (anc < 0) return true; // the user namespace above the initial one (the host's) is everyone's ancestor
   for (let u = ns; u >= 0; u = (w.ns[u] as NsNode).parent) if (u === anc) return true;
   return false;
 }

@@ -63,7 +63,11 @@ export interface NsNode {
   state: NsState;
   /** Last reaper step done (-1 none). */
   reaperStep: number;
-  /** Owning user namespace (-1 for the initial user namespace; a user namespace's owner is its parent). */
+  /**
+   * Owning user namespace (a user namespace's owner is its parent); -1: the user namespace above
+   * the initial one (the host's), which owns the initial user, pid, net, uts, ipc, cgroup and time
+   * namespaces (see createWorld).
+   */
   readonly owner: number;
   /** Parent (user and pid namespaces; -1 otherwise). */
   readonly parent: number;
@@ -244,6 +248,12 @@ export const idleWorker = (): BatchWorker => ({
  * The tasks are processes whose parent is outside the scenario (it reaps them as soon as they
  * exit); the initial pid namespace has a reaper.
  *
+ * The initial namespaces are those a probe run starts in: the tasks are root of the probe's
+ * sandbox user namespace (the initial user namespace here), which owns their mount namespace;
+ * the other initial namespaces are the host's, owned by a user namespace above it (owner -1),
+ * over which the tasks have no capability — setns into them, mounting procfs for the initial
+ * pid namespace and NS_GET_USERNS on them are refused (EPERM), as on the live kernel.
+ *
  * @public
  */
 export function createWorld(profile: KernelProfile, tasks: readonly string[]): World {
@@ -261,7 +271,7 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     nsfs: 0,
     state: 'active' as NsState,
     reaperStep: -1,
-    owner: type === 'user' ? -1 : 0,
+    owner: type === 'mnt' ? 0 : -1,
     parent: -1,
     level: 0,
     chargedTo: -1,

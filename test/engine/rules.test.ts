@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NS_TYPES, type NsType } from '../../model/nsType.ts';
+import type { NsFile } from '../../src/scenario/ast.ts';
 import type { KernelProfile } from '../../model/profile.ts';
 import { PROFILES } from '../../model/profiles/index.ts';
 import { linux61 } from '../../model/profiles/linux-6.1.ts';
@@ -185,7 +186,12 @@ describe('holders (KERNEL-RULES 2)', () => {
   it('an shm attachment keeps its ipc ns after the task unshared or setns’d away; shmdt releases it (2.5; ipc/shm.c: do_shmat get_ipc_ns, shm_release)', () => {
     const r = rig(linux618, ['a', 'b']);
     const w = r.w;
-    ok(r, { kind: 'unshare', task: 'a', types: ['ipc'] }, { kind: 'shmat', task: 'a', as: 's' });
+    ok(
+      r,
+      { kind: 'unshare', task: 'b', types: ['ipc'] }, // one a may enter (the initial one is the host's)
+      { kind: 'unshare', task: 'a', types: ['ipc'] },
+      { kind: 'shmat', task: 'a', as: 's' },
+    );
     const first = nsOf(w, 'a', 'ipc');
     ok(r, { kind: 'unshare', task: 'a', types: ['ipc'] }, { kind: 'shmat', task: 'a', as: 't' });
     const second = nsOf(w, 'a', 'ipc');
@@ -359,7 +365,7 @@ describe('setns (kernel/nsproxy.c: setns, validate_ns, validate_nsset)', () => {
   it('by a pidfd with CLONE_NEWUSER naming the caller’s own user ns → EINVAL too (kernel/nsproxy.c: validate_nsset → userns_install)', () => {
     // Seen on 6.18.44 with the probe: a: pidfd b as q; a: setns q user => EINVAL; a: setns q user,uts => EINVAL.
     const r = rig(linux618, ['a', 'b']);
-    ok(r, { kind: 'pidfd', task: 'a', target: 'b', as: 'q' });
+    ok(r, { kind: 'unshare', task: 'b', types: ['uts'] }, { kind: 'pidfd', task: 'a', target: 'b', as: 'q' });
     expect(exec(r, { kind: 'setns', task: 'a', fd: 'q', types: ['user'] })).toBe('EINVAL');
     expect(exec(r, { kind: 'setns', task: 'a', fd: 'q', types: ['user', 'uts'] })).toBe('EINVAL');
     ok(r, { kind: 'setns', task: 'a', fd: 'q', types: ['uts'] });
@@ -400,6 +406,40 @@ describe('setns (kernel/nsproxy.c: setns, validate_ns, validate_nsset)', () => {
     expect(exec(r, { kind: 'setns', task: 'a', fd: 'f', types: [] })).toBe('EPERM');
     ok(r, { kind: 'thread', task: 'a', child: 't' });
     expect(exec(r, { kind: 'setns', task: 'a', fd: 'f', types: [] })).toBe('EUSERS');
+  });
+
+  it('the initial namespaces but user and mnt are the host’s: setns into them, NS_GET_USERNS on them, procfs for the initial pid ns → EPERM (probe sandbox: tasks are root of a user ns that owns only their mount ns)', () => {
+    // Seen on 6.18.44 with the probe (.nsl: a: open /proc/b/ns/ipc as f; a: setns f => EPERM;
+    // ioctl on the initial net get-userns => EPERM; mount proc => EPERM; the mnt ns's owner is
+    // the sandbox user ns (ok); its parent is out of scope (EPERM)).
+    const r = rig(linux618, ['a', 'b']);
+    const src = (file: NsFile) => ({ kind: 'proc', task: 'b', file }) as const;
+    ok(
+      r,
+      { kind: 'open', task: 'a', source: src('ipc'), as: 'f', cloexec: false },
+      { kind: 'open', task: 'a', source: src('net'), as: 'n', cloexec: false },
+      { kind: 'open', task: 'a', source: src('mnt'), as: 'm', cloexec: false },
+      { kind: 'open', task: 'a', source: src('user'), as: 'us', cloexec: false },
+    );
+    expect(exec(r, { kind: 'setns', task: 'a', fd: 'f', types: [] })).toBe('EPERM');
+    expect(exec(r, { kind: 'ioctl', task: 'a', fd: 'n', request: 'get-userns', as: 'u', cloexec: false })).toBe(
+      'EPERM',
+    );
+    expect(exec(r, { kind: 'mount-proc', task: 'a', path: '/mnt/p' })).toBe('EPERM');
+    expect(exec(r, { kind: 'ioctl', task: 'a', fd: 'm', request: 'get-userns', as: 'mu', cloexec: false })).toBeNull();
+    expect(exec(r, { kind: 'ioctl', task: 'a', fd: 'us', request: 'get-parent', as: 'up', cloexec: false })).toBe(
+      'EPERM',
+    );
+    // What the tasks create is theirs: a new pid ns's procfs, a new ipc ns.
+    ok(
+      r,
+      { kind: 'unshare', task: 'a', types: ['pid'] },
+      { kind: 'fork', task: 'a', child: 'c', types: [] },
+      { kind: 'mount-proc', task: 'c', path: '/mnt/q' },
+      { kind: 'unshare', task: 'a', types: ['ipc'] },
+      { kind: 'open', task: 'b', source: { kind: 'proc', task: 'a', file: 'ipc' }, as: 'g', cloexec: false },
+      { kind: 'setns', task: 'b', fd: 'g', types: [] },
+    );
   });
 
   it('an nsfs fd with another nstype → EINVAL; a socket fd → EINVAL (setns: ns->ns_type != flags; neither nsfs nor pidfd)', () => {

@@ -47,6 +47,7 @@ describe('exec from a thread (fs/exec.c: de_thread)', () => {
 
   it('the caller takes the leader’s pid (exchange_tids): a pidfd on the process still reaches it', () => {
     const r = rig(linux618, ['a', 'b']);
+    exec(r, { kind: 'unshare', task: 'a', types: ['net'] }); // a net b may enter (the initial one is the host's)
     exec(r, { kind: 'thread', task: 'a', child: 't1' });
     exec(r, { kind: 'pidfd', task: 'b', target: 'a', as: 'p' });
     const pid = task(r.w, 'a').pid;
