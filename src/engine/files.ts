@@ -152,6 +152,12 @@ export function bindMount(
   ctx: EngineCtx,
   choose: (options: number) => number,
 ): string | null {
+  // A path source must exist and an fd source must be one the process holds before mount(2) is
+  // called (the source is reached through them); then the mount point file is made.
+  const src = step.source;
+  if (src.kind === 'path' && !w.paths.includes(src.path)) return 'ENOENT';
+  if (src.kind === 'fd' && !fdTableOf(w, t).fds[src.fd]) return 'EBADF';
+  makePath(w, step.path);
   if (!mayMount(w, t)) return 'EPERM';
   const r = resolveSource(w, t, step.source, ctx);
   if ('errno' in r) return r.errno;
@@ -173,14 +179,21 @@ export function bindMount(
  * @internal
  */
 export function mountProc(w: World, t: TaskNode, path: string): string | null {
+  makePath(w, path); // the mount point directory
   if (!mayMount(w, t)) return 'EPERM';
   if (!userNsWithin(w, (w.ns[t.ns.pid] as NsNode).owner, t.ns.user)) return 'EPERM';
   addMount(w, t.ns.mnt, { path, kind: 'proc', ns: t.ns.pid });
   return null;
 }
 
+/** Makes `path` exist (once). */
+function makePath(w: World, path: string): void {
+  if (!w.paths.includes(path)) w.paths.push(path);
+}
+
 /** umount2 (lazy or not: see mounts.ts). @internal */
 export function umountPath(w: World, t: TaskNode, path: string, ctx: EngineCtx): string | null {
+  if (!w.paths.includes(path)) return 'ENOENT'; // ksys_umount: user_path_at before may_mount
   if (!mayMount(w, t)) return 'EPERM';
   return umount(w, t.ns.mnt, path, ctx) ? null : 'EINVAL';
 }

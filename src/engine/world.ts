@@ -228,6 +228,12 @@ export interface World {
   ipc: BatchWorker;
   /** Per-namespace deferred work, in queueing order. */
   work: WorkItem[];
+  /**
+   * Paths that exist as files: a bind's mount point (created as an empty file before mount(2),
+   * src/scenario/ast.ts) and a procfs mount point. One file system, whatever mount namespace
+   * made them (the probe's sandbox tmpfs, copied into every new mount namespace).
+   */
+  paths: string[];
 }
 
 const zeroCounts = (): Record<NsType, number> =>
@@ -309,5 +315,6 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     netns: idleWorker(),
     ipc: idleWorker(),
     work: [],
+    paths: [],
   };
 }

@@ -608,6 +608,25 @@ describe('mounts and ioctls', () => {
     expect(bind('a', 'c')).toBeNull();
   });
 
+  it('umount of a path that does not exist → ENOENT, before any permission check; of an existing path with nothing mounted → EINVAL (fs/namespace.c: ksys_umount → user_path_at, path_umount → can_umount)', () => {
+    // Seen on 6.18.44 with the probe: umount /run/netns/n1 => ENOENT when no bind ever made it.
+    const r = rig(linux618, ['a', 'b']);
+    expect(exec(r, { kind: 'umount', task: 'a', path: '/run/netns/x', lazy: false })).toBe('ENOENT');
+    const src = { kind: 'path', path: '/run/netns/nothing' } as const;
+    expect(exec(r, { kind: 'bind', task: 'a', source: src, path: '/run/netns/y' })).toBe('ENOENT');
+    expect(exec(r, { kind: 'umount', task: 'a', path: '/run/netns/y', lazy: false })).toBe('ENOENT'); // not made
+    ok(
+      r,
+      { kind: 'bind', task: 'a', source: { kind: 'proc', task: 'a', file: 'uts' }, path: '/run/netns/x' },
+      { kind: 'umount', task: 'a', path: '/run/netns/x', lazy: false },
+    );
+    expect(exec(r, { kind: 'umount', task: 'a', path: '/run/netns/x', lazy: false })).toBe('EINVAL'); // the file stays
+    // A task without CAP_SYS_ADMIN over its mount ns: the lookup still comes first.
+    ok(r, { kind: 'unshare', task: 'b', types: ['user'] });
+    expect(exec(r, { kind: 'umount', task: 'b', path: '/run/netns/none', lazy: false })).toBe('ENOENT');
+    expect(exec(r, { kind: 'umount', task: 'b', path: '/run/netns/x', lazy: false })).toBe('EPERM');
+  });
+
   it('NS_GET_PARENT on a net fd → EINVAL; on a user or pid fd the parent (fs/nsfs.c: ns_ioctl — no get_parent op)', () => {
     const r = rig(linux618, ['a']);
     const w = r.w;
