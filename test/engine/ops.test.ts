@@ -89,7 +89,7 @@ describe('unshare: ENOSPC', () => {
     expect(node(w, 0).ucounts!.charged.user).toBe(0);
   });
 
-  it('user namespaces nest 33 levels below init_user_ns; the 34th unshare gets ENOSPC', () => {
+  it('user namespaces nest 33 levels below init_user_ns; the 34th unshare gets ENOSPC (kernel/user_namespace.c: create_user_ns — parent_ns->level > 32)', () => {
     // kernel/user_namespace.c: create_user_ns — `if (parent_ns->level > 32) return -ENOSPC;`
     // init_user_ns has level 0 (KERNEL-RULES 6: "33 levels below init_user_ns can be created" ✓).
     const r = rig(linux618, ['a']);
