@@ -38,10 +38,10 @@ const task = (w: World, name: string): TaskNode => w.tasks[w.taskIndex[name]!]!;
 const ok = (r: Rig, ...steps: StepSpec[]): void => {
   for (const s of steps) expect(exec(r, s), JSON.stringify(s)).toBeNull();
 };
-const holderKinds = (w: World, id: number): string[] =>
-  holdersOf(w)
-    [id]!.map((h) => h.kind)
-    .sort();
+const holderKinds = (w: World, id: number): string[] => {
+  const holders = holdersOf(w)[id] ?? [];
+  return holders.map((h) => h.kind).sort();
+};
 const lastPuts = (effects: readonly Effect[]): number[] =>
   effects.flatMap((e) => (e.kind === 'ns.lastPut' ? [e.ns] : []));
 

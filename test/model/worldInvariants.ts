@@ -48,7 +48,7 @@ interface Derived {
   readonly charges: Map<number, Record<NsType, number>>;
 }
 
-export function derive(w: World, p: KernelProfile): Derived {
+function derive(w: World, p: KernelProfile): Derived {
   const holders = w.ns.map(() => new Map<string, number>());
   const hold = (ns: number, kind: string): void => {
     const m = holders[ns] as Map<string, number>;
