@@ -61,6 +61,12 @@ export interface KernelProfile {
   readonly pidReaper: 'sync' | 'work';
   /** `create_ipc_ns` flushes the pending `free_ipc` work and retries before giving ENOSPC (6.3+; absent in 6.1 — docs/kernel-versions.md). */
   readonly ipcCreateFlushRetry: boolean;
+  /**
+   * pidfd_open(2) of a thread that is not a thread-group leader (without PIDFD_THREAD):
+   * kernel/fork.c: pidfd_prepare — EINVAL (6.9–6.12 source), ENOENT (7.3 source; seen on 6.18.44
+   * by the differential campaign).
+   */
+  readonly pidfdOfThread: 'EINVAL' | 'ENOENT';
   /** execve() moves the caller into its `time_for_children` (`exec_task_namespaces`). */
   readonly execEntersTimeForChildren: boolean;
   /** Opening `pid_for_children` before the first child exists: ENOENT (≤ 7.0) or allowed (7.1+; docs/kernel-versions.md). */

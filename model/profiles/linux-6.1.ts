@@ -28,6 +28,7 @@ export const linux61: KernelProfile = {
   fixedInitInodes: ['user', 'pid', 'uts', 'ipc', 'cgroup', 'time'],
   pidReaper: 'sync', // kernel/pid_namespace.c: put_pid_ns → destroy_pid_namespace in the putter's context [6.1]
   ipcCreateFlushRetry: false, // ipc/namespace.c: create_ipc_ns — inc_ipc_namespaces failure → ENOSPC, no flush_work [6.1]
+  pidfdOfThread: 'EINVAL', // kernel/fork.c: pidfd_prepare — not a TGID pid → EINVAL [not read in 6.1; pidfd_open on threads refused since 5.3]
   execEntersTimeForChildren: false, // fs/exec.c has no exec_task_namespaces; kernel/nsproxy.c: timens_on_fork only in copy_namespaces [6.1]
   pidForChildrenBeforeInit: 'ENOENT', // kernel/pid_namespace.c: pidns_for_children_get — !child_reaper → NULL; fs/nsfs.c: ns_get_path_cb → -ENOENT [6.1]
   activeRefs: false, // include/linux/ns_common.h: one refcount (ns.count) [6.1]

@@ -30,6 +30,7 @@ export const linux612: KernelProfile = {
   fixedInitInodes: ['user', 'pid', 'uts', 'ipc', 'cgroup', 'time'],
   pidReaper: 'sync', // kernel/pid_namespace.c: put_pid_ns → destroy_pid_namespace in the putter's context [6.12]
   ipcCreateFlushRetry: true, // ipc/namespace.c: create_ipc_ns — flush_work(&free_ipc_work) and retry [6.12] (since 6.3)
+  pidfdOfThread: 'EINVAL', // kernel/fork.c: pidfd_prepare — !pid_has_task(pid, PIDTYPE_TGID) → EINVAL [6.12 source]
   execEntersTimeForChildren: true, // fs/exec.c: begin_new_exec → exec_task_namespaces → timens_on_fork (kernel/nsproxy.c) [6.12]
   pidForChildrenBeforeInit: 'ENOENT', // kernel/pid_namespace.c: pidns_for_children_get — !child_reaper → NULL; fs/nsfs.c: ns_get_path_cb → -ENOENT [6.12]
   activeRefs: false, // include/linux/ns_common.h: one refcount (ns.count) [6.12]

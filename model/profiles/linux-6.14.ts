@@ -31,6 +31,7 @@ export const linux614: KernelProfile = {
   fixedInitInodes: ['user', 'pid', 'uts', 'ipc', 'cgroup', 'time'], // include/linux/proc_ns.h [6.12]; NET/MNT fixed by the 6.18 series (enum init_ns_ino) [not read in 6.14–6.17]
   pidReaper: 'work', // put_pid_ns → schedule_work(destroy_pid_namespace_work), 7863dcc72d0f merged for 6.14 [not read in 6.14–6.17; read in 7.3]
   ipcCreateFlushRetry: true, // ipc/namespace.c: create_ipc_ns — flush_work(&free_ipc_work) and retry, since 6.3 [6.12, 7.3]
+  pidfdOfThread: 'EINVAL', // as 6.12 [not confirmed: the ENOENT form arrived between 6.12 and 6.18]
   execEntersTimeForChildren: true, // fs/exec.c: begin_new_exec → exec_task_namespaces, since 6.2 [6.12, 7.3]
   pidForChildrenBeforeInit: 'ENOENT', // kernel/pid_namespace.c: pidns_for_children_get — !child_reaper → ENOENT [6.12; 6.18 exp]
   activeRefs: false, // active references are the 6.19 listns series [6.12: include/linux/ns_common.h one refcount]

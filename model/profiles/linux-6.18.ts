@@ -36,6 +36,7 @@ export const linux618: KernelProfile = {
   fixedInitInodes: ['user', 'pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 'time'], // init_ns_ino: NET, MNT new in 6.18
   pidReaper: 'work', // put_pid_ns → schedule_work(destroy_pid_namespace_work) since 6.14 (7863dcc72d0f); kallsyms 6.18.44
   ipcCreateFlushRetry: true, // ipc/namespace.c: create_ipc_ns — flush_work(&free_ipc_work) and retry (since 6.3; absent in 6.1)
+  pidfdOfThread: 'ENOENT', // [exp 6.18.44: campaign seed 11] matches 7.3's pidfd_prepare: not a thread-group leader → ENOENT
   execEntersTimeForChildren: true, // fs/exec.c → exec_task_namespaces (timens_on_fork) [exp 6.18.44]
   pidForChildrenBeforeInit: 'ENOENT', // kernel/pid_namespace.c: pidns_for_children_get — no child_reaper → ENOENT [exp]
   activeRefs: false, // __ns_ref_active arrives in 6.19

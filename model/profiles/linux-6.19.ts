@@ -32,6 +32,7 @@ export const linux619: KernelProfile = {
   fixedInitInodes: ['user', 'pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 'time'], // include/uapi/linux/nsfs.h: enum init_ns_ino; include/linux/ns_common.h: ns_common_init uses ns_init_inum for init ns [7.3]
   pidReaper: 'work', // kernel/pid_namespace.c: put_pid_ns → schedule_work; destroy_pid_namespace_work [7.3]
   ipcCreateFlushRetry: true, // ipc/namespace.c: create_ipc_ns — flush_work(&free_ipc_work) and retry [7.3]
+  pidfdOfThread: 'ENOENT', // kernel/fork.c: pidfd_prepare [7.3 source; 6.18.44 live]
   execEntersTimeForChildren: true, // fs/exec.c: begin_new_exec → exec_task_namespaces (kernel/nsproxy.c) [7.3]
   pidForChildrenBeforeInit: 'ENOENT', // kernel/pid_namespace.c: pidns_for_children_get — !child_reaper → ENOENT [6.12 read; 6.18 exp]; removal posted 2026-02-23, after 6.19's release [not read in 6.19/7.0]
   activeRefs: true, // include/linux/ns/ns_common_types.h: __ns_ref_active; kernel/nscommon.c [7.3]; merged with listns (415d34b92c1f) [6.19 not read]

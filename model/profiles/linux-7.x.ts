@@ -28,6 +28,7 @@ export const linux7x: KernelProfile = {
   fixedInitInodes: ['user', 'pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 'time'], // include/uapi/linux/nsfs.h: enum init_ns_ino; include/linux/ns_common.h: ns_common_init uses ns_init_inum for init ns [7.3]
   pidReaper: 'work', // kernel/pid_namespace.c: put_pid_ns → schedule_work; destroy_pid_namespace_work [7.3]
   ipcCreateFlushRetry: true, // ipc/namespace.c: create_ipc_ns — flush_work(&free_ipc_work) and retry [7.3]
+  pidfdOfThread: 'ENOENT', // kernel/fork.c: pidfd_prepare — `!pid_has_task(pid, PIDTYPE_TGID)` → ENOENT [7.3]
   execEntersTimeForChildren: true, // fs/exec.c: begin_new_exec → exec_task_namespaces (kernel/nsproxy.c) [7.3]
   pidForChildrenBeforeInit: 'allowed', // kernel/pid_namespace.c: pidns_for_children_get — no child_reaper test [7.3]; selftest pid_namespace/pidns_init_via_setns
   activeRefs: true, // include/linux/ns/ns_common_types.h: __ns_ref_active; kernel/nscommon.c: __ns_ref_active_get/put [7.3]

@@ -103,6 +103,7 @@ const PROFILE_FIELDS: Record<keyof KernelProfile, Check> = {
   ipcCreateFlushRetry: boolean,
   execEntersTimeForChildren: boolean,
   pidForChildrenBeforeInit: oneOf('ENOENT', 'allowed'),
+  pidfdOfThread: oneOf('EINVAL', 'ENOENT'),
   activeRefs: boolean,
   fileHandles: boolean,
   listns: boolean,

@@ -58,7 +58,10 @@ export function expand(
     if (seen.has(key)) continue;
     seen.add(key);
     if (seen.size > bound) throw new TooManyStates(`more than ${bound} interleavings before one point`);
-    const enabled = enabledInternal(cur.world).filter((t) => !relevant || relevant(cur, t.key));
+    const enabled = enabledInternal(cur.world)
+      .filter((t) => mayBeLast(cur.world, t.key) && (!relevant || relevant(cur, t.key)))
+      // A deferred put that waited (see mayBeLast) may run as soon as it may be the last.
+      .map((t) => (isDeferredPut(t.key) ? { ...t, due: { lo: t.due.lo, hi: Math.max(t.due.hi, cur.tMin) } } : t));
     const next = relevant && !relevant(cur, 'netns') ? undefined : k.events[cur.ev];
     // Stopping here means nothing else runs before the point: pending work must be able to wait
     // until the window opens, and no observed event may lie before it.
@@ -122,12 +125,36 @@ function notBefore(c: Candidate, t: number): Candidate {
   const world = produce(w, (d: World) => {
     if (d.netns.state !== 'idle' && d.netns.due.lo < t) d.netns.due = { lo: t, hi: d.netns.due.hi };
     if (d.ipc.state !== 'idle' && d.ipc.due.lo < t) d.ipc.due = { lo: t, hi: d.ipc.due.hi };
-    for (const x of d.work) if (x.due.lo < t) x.due = { lo: t, hi: x.due.hi };
+    // (a deferred put that waited past its window runs as soon as it may: its window moves along)
+    for (const x of d.work) if (x.due.lo < t) x.due = { lo: t, hi: Math.max(t, x.due.hi) };
   });
   return { ...c, world };
 }
 
 /** Whether some pending kernel work that matters could run before `window` ends. @internal */
 export function mayRunWithin(c: Candidate, window: Interval, relevant?: Relevance): boolean {
-  return enabledInternal(c.world).some((t) => t.due.lo <= window.hi && (!relevant || relevant(c, t.key)));
+  return enabledInternal(c.world).some(
+    (t) => t.due.lo <= window.hi && mayBeLast(c.world, t.key) && (!relevant || relevant(c, t.key)),
+  );
 }
+
+/**
+ * Whether a deferred put (an RCU-delayed cred or struct pid put: work items `w:<ns>:-1:...`)
+ * may be the namespace's last reference now: every reference left is a pending deferred put.
+ * While some other holder remains, when the put runs changes nothing anyone can observe (the
+ * count stays above zero), so it waits — one state instead of one per interleaving — and runs,
+ * no earlier than it was due, once it may be the last (`notBefore` moves its window). Other
+ * transitions always count.
+ *
+ * @internal
+ */
+export function mayBeLast(w: World, key: string): boolean {
+  if (!isDeferredPut(key)) return true;
+  const id = Number(key.split(':')[1]);
+  let pending = 0;
+  for (const it of w.work) if (it.ns === id && it.step < 0) pending++;
+  return (w.ns[id]?.refs ?? 0) <= pending;
+}
+
+/** A deferred put's work key (`w:<ns>:-1:...`). */
+const isDeferredPut = (key: string): boolean => key.startsWith('w:') && key.split(':')[2] === '-1';

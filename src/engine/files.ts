@@ -205,8 +205,9 @@ export function openSocket(w: World, t: TaskNode, name: string, cloexec: boolean
 }
 
 /**
- * pidfd_open(2) (kernel/pid.c): the target must still have its pid (ESRCH once reaped), be a
- * thread-group leader (EINVAL), and be visible in the caller's pid namespace (ESRCH).
+ * pidfd_open(2) (kernel/pid.c, kernel/fork.c: pidfd_prepare): the target must be visible in the
+ * caller's pid namespace (find_get_pid: ESRCH), still have its pid (ESRCH once reaped; never
+ * born: ESRCH), and be a thread-group leader (EINVAL or ENOENT, by profile: `pidfdOfThread`).
  *
  * @internal
  */
@@ -214,8 +215,8 @@ export function openPidfd(w: World, t: TaskNode, target: string, name: string, c
   const ti = w.taskIndex[target];
   const tt = ti === undefined ? undefined : w.tasks[ti];
   if (ti === undefined || !tt || tt.state === 'reaped') return 'ESRCH'; // never born, or gone
-  if (tt.leader !== ti) return 'EINVAL';
   if (!pidNsWithin(w, tt.ns.pid, t.ns.pid)) return 'ESRCH';
+  if (tt.leader !== ti) return ctx.profile.pidfdOfThread;
   bindFd(w, t, name, openFile(w, 'pidfd', tt.pid, t.ns.user), true, ctx); // pidfds are O_CLOEXEC
   return null;
 }

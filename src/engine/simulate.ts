@@ -142,7 +142,7 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ModelRun {
       capabilities: { userns: true, tracefs: true, nsGetId: true, fileHandles: true, listns: profile.listns },
       missing: [],
       clock: 'virtual',
-      scenario: { name: scenario.name, file: scenario.file, params: scenario.params },
+      scenario: { name: scenario.name, file: scenario.file, params: scenario.params, tasks: scenario.tasks },
       seed: opts.seed,
       initial: first === undefined ? [] : NS_TYPES.map((t) => observeNode(nsOfTask(w0, first, t))),
     },

@@ -142,7 +142,7 @@ export function probeInput(scenario: Scenario): string {
 
   const lines = [
     PROBE_INPUT_VERSION,
-    `meta ${JSON.stringify({ name: scenario.name, file: scenario.file, params: scenario.params })}`,
+    `meta ${JSON.stringify({ name: scenario.name, file: scenario.file, params: scenario.params, tasks: scenario.tasks })}`,
     ...taskLines,
   ];
   scenario.steps.forEach((step, index) => {

@@ -55,6 +55,8 @@ export interface TraceHeader {
     readonly name: string;
     readonly file: string;
     readonly params: Readonly<Record<string, string>>;
+    /** The tasks the scenario declares (its first tasks; forked ones come later). Absent in older traces. */
+    readonly tasks?: readonly string[];
   };
   /** Seed of the engine's choice source (model traces only). */
   readonly seed: number | null;
