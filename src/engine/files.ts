@@ -92,7 +92,8 @@ export function openNs(
 ): string | null {
   const r = resolveSource(w, t, step.source, ctx);
   if ('errno' in r) return r.errno;
-  bindFd(w, t, step.as, openFile(w, 'nsfs', r.ns, t.ns.user), step.cloexec, ctx);
+  const file = 'plain' in r ? openFile(w, 'plain', -1, t.ns.user) : openFile(w, 'nsfs', r.ns, t.ns.user);
+  bindFd(w, t, step.as, file, step.cloexec, ctx);
   return null;
 }
 
@@ -161,6 +162,10 @@ export function bindMount(
   if (!mayMount(w, t)) return 'EPERM';
   const r = resolveSource(w, t, step.source, ctx);
   if ('errno' in r) return r.errno;
+  if ('plain' in r) {
+    addMount(w, t.ns.mnt, { path: step.path, kind: 'plain', ns: -1 });
+    return null;
+  }
   const target = w.ns[r.ns] as NsNode;
   if (target.type === 'mnt') {
     const mine = w.ns[t.ns.mnt] as NsNode;
@@ -271,7 +276,7 @@ export function setns(w: World, ti: number, step: Extract<TaskStep, { kind: 'set
   const e = fdTableOf(w, t).fds[step.fd];
   if (!e) return 'EBADF';
   const f = w.files[e.file];
-  if (!f || f.kind === 'socket') return 'EINVAL';
+  if (!f || (f.kind !== 'nsfs' && f.kind !== 'pidfd')) return 'EINVAL'; // not an nsfs file nor a pidfd
   const targets: { type: NsType; ns: number }[] = [];
   if (f.kind === 'nsfs') {
     const type = typeOf(w, f.target);

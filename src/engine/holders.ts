@@ -58,7 +58,8 @@ export function holdersOf(w: World): Holder[][] {
   for (const n of w.ns) {
     for (const m of n.mounts ?? []) {
       if (m.kind === 'proc') add(m.ns, { kind: 'procfs', mntNs: n.id, path: m.path, active: false });
-      else nsfsMounts.set(m.ns, [...(nsfsMounts.get(m.ns) ?? []), { mntNs: n.id, path: m.path }]);
+      else if (m.kind === 'nsfs')
+        nsfsMounts.set(m.ns, [...(nsfsMounts.get(m.ns) ?? []), { mntNs: n.id, path: m.path }]);
     }
   }
   for (const n of w.ns) {

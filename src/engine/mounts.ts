@@ -12,14 +12,15 @@ import type { MountNode, NsNode, World } from './world.ts';
 export function addMount(w: World, mntNs: number, m: MountNode): void {
   const n = w.ns[mntNs] as NsNode;
   if (m.kind === 'nsfs') getNsfs(w, m.ns);
-  else getNs(w, m.ns);
+  else if (m.kind === 'proc') getNs(w, m.ns);
+  if (!w.placeholders.includes(m.path)) w.placeholders = [...w.placeholders, m.path];
   n.mounts = [...(n.mounts ?? []), m];
 }
 
 /** Drops what a mount pins (mntput of the last reference; cleanup_mnt runs before the syscall returns). */
 function releaseMount(w: World, m: MountNode, ctx: EngineCtx): void {
   if (m.kind === 'nsfs') putNsfs(w, m.ns, ctx);
-  else putNs(w, m.ns, ctx); // proc_kill_sb → put_pid_ns
+  else if (m.kind === 'proc') putNs(w, m.ns, ctx); // proc_kill_sb → put_pid_ns
 }
 
 /**

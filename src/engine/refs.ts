@@ -81,7 +81,7 @@ export function putPid(w: World, pid: number, ctx: EngineCtx, deferred: boolean)
 export function openFile(w: World, kind: FileNode['kind'], target: number, cred: number): number {
   if (kind === 'pidfd') getPid(w, target);
   else if (kind === 'nsfs') getNsfs(w, target);
-  else getNs(w, target);
+  else if (kind === 'socket') getNs(w, target);
   getNs(w, cred);
   w.files.push({ kind, target, cred, refs: 1 });
   return w.files.length - 1;
@@ -94,7 +94,7 @@ export function putFile(w: World, file: number, ctx: EngineCtx): void {
   if (f.kind === 'nsfs') putNsfs(w, f.target, ctx);
   else if (f.kind === 'socket')
     putNs(w, f.target, ctx); // __sk_destruct → put_net
-  else putPid(w, f.target, ctx, false); // pidfd_release → put_pid
+  else if (f.kind === 'pidfd') putPid(w, f.target, ctx, false); // pidfd_release → put_pid
   putCred(w, f.cred, ctx); // __fput → put_cred(file->f_cred)
 }
 

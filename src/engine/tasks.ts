@@ -187,11 +187,17 @@ export function exitProcess(w: World, i: number, ctx: EngineCtx): void {
       else exitThread(w, j, ctx);
     });
   }
-  // forget_original_parent: children go to the reaper, which reaps the zombies among them.
+  // forget_original_parent: the children go to the child_reaper of this process's pid namespace
+  // (find_child_reaper) — a scenario task when the scenario made that namespace, which keeps the
+  // zombies among them until it waits. In the initial pid namespace they go to the probe's
+  // sandbox instead (a child subreaper, found by find_new_reaper only at the same pid level),
+  // which reaps them at once (-1).
+  const heir =
+    pidns.reaper >= 0 && pidns.reaper !== leaderIdx && w.tasks[pidns.reaper]?.state === 'running' ? pidns.reaper : -1;
   w.tasks.forEach((c, j) => {
     if (c.parent !== leaderIdx || c.leader !== j) return;
-    c.parent = -1;
-    if (c.state === 'zombie' && !zapWaiting(w, j)) reap(w, j, ctx);
+    c.parent = heir;
+    if (heir < 0 && c.state === 'zombie' && !zapWaiting(w, j)) reap(w, j, ctx);
   });
   const parent = leader.parent >= 0 ? (w.tasks[leader.parent] as TaskNode) : null;
   if ((!parent || parent.state !== 'running') && !zapWaiting(w, leaderIdx)) reap(w, leaderIdx, ctx);

@@ -20,7 +20,8 @@ export type NsState = 'active' | 'dying' | 'freed';
  */
 export interface MountNode {
   readonly path: string;
-  readonly kind: 'nsfs' | 'proc';
+  /** `plain`: a bind mount of a file that is not an nsfs file (it pins nothing: `ns` is -1). */
+  readonly kind: 'nsfs' | 'proc' | 'plain';
   /** The namespace it pins. */
   readonly ns: number;
 }
@@ -157,8 +158,9 @@ export interface FdTable {
  * @public
  */
 export interface FileNode {
-  readonly kind: 'nsfs' | 'socket' | 'pidfd';
-  /** Namespace (nsfs, socket) or struct pid (pidfd). */
+  /** `plain`: any other file (a path where no nsfs file is mounted any more): only its f_cred. */
+  readonly kind: 'nsfs' | 'socket' | 'pidfd' | 'plain';
+  /** Namespace (nsfs, socket) or struct pid (pidfd); -1 for plain files. */
   readonly target: number;
   /** User namespace of `f_cred`. */
   readonly cred: number;
@@ -223,6 +225,11 @@ export interface World {
   fdTables: FdTable[];
   files: FileNode[];
   shm: ShmNode[];
+  /**
+   * Mount points the probe has made (empty files or directories on its sandbox tmpfs, which every
+   * mount namespace copied from it shares): after an umount the path is a plain file.
+   */
+  placeholders: string[];
   inodes: InodeAllocator;
   netns: BatchWorker;
   ipc: BatchWorker;
@@ -311,6 +318,7 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     fdTables: tasks.map(() => ({ users: 1, fds: {} })),
     files: [],
     shm: [],
+    placeholders: [],
     inodes: createAllocator(profile.inodes.modelStart),
     netns: idleWorker(),
     ipc: idleWorker(),
