@@ -85,16 +85,16 @@ function derive(w: World, p: KernelProfile): Derived {
   for (const f of fileRefs.keys()) {
     const file = w.files[f];
     if (!file) throw new Error(`fd on file ${f}, which does not exist`);
-    hold(file.cred, 'f_cred');
+    hold(file.cred, 'f_cred'); // every file, a plain one too
     if (file.kind === 'socket') hold(file.target, 'socket');
     else if (file.kind === 'nsfs') nsfsUsers[file.target]!++;
-    else pidRefs[file.target]!++;
+    else if (file.kind === 'pidfd') pidRefs[file.target]!++;
   }
   // Mounts of every mount namespace: nsfs binds (through the nsfs inode) and procfs instances.
   for (const n of w.ns)
     for (const m of n.mounts ?? []) {
       if (m.kind === 'nsfs') nsfsUsers[m.ns]!++;
-      else hold(m.ns, 'procfs');
+      else if (m.kind === 'proc') hold(m.ns, 'procfs'); // a plain file's bind pins nothing
     }
   // The nsfs inode holds one reference while anything uses it (ns->stashed, nsfs_evict).
   nsfsUsers.forEach((k, ns) => k > 0 && hold(ns, 'nsfs'));
