@@ -8,6 +8,8 @@ import type { FdTable, NsNode, TaskNode, World } from './world.ts';
 
 /** An errno name, or a namespace / file index. */
 type Result = { errno: string } | { ns: number };
+/** What an nsfs source names: a namespace, a plain file (no nsfs file there), or an errno. */
+type SourceResult = Result | { plain: true };
 
 /**
  * The namespace behind /proc/TASK/ns/FILE (fs/proc/namespaces.c → ns_get_path → ops->get):
@@ -36,7 +38,7 @@ export function fdTableOf(w: World, t: TaskNode): FdTable {
 }
 
 /** The namespace an nsfs source names, as the task `t` sees it. @internal */
-export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineCtx): Result {
+export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineCtx): SourceResult {
   switch (src.kind) {
     case 'proc': {
       if (src.task === 'self') return procNs(w, t, src.file, ctx);
@@ -46,15 +48,17 @@ export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineC
       return other ? procNs(w, other, src.file, ctx) : { errno: 'ENOENT' };
     }
     case 'path': {
-      // Only nsfs bind mounts are modelled at paths: anything else is not an nsfs file.
+      // An nsfs bind mount there: its namespace. Another mount, or the empty file a past bind
+      // mount left (its mount point): a plain file. Nothing ever made there: ENOENT.
       const m = mountAt(w, t.ns.mnt, src.path);
-      return m && m.kind === 'nsfs' ? { ns: m.ns } : { errno: 'ENOENT' };
+      if (m && m.kind === 'nsfs') return { ns: m.ns };
+      return m || w.placeholders.includes(src.path) ? { plain: true } : { errno: 'ENOENT' };
     }
     case 'fd': {
       const e = fdTableOf(w, t).fds[src.fd];
       if (!e) return { errno: 'EBADF' };
       const f = w.files[e.file];
-      return f && f.kind === 'nsfs' ? { ns: f.target } : { errno: 'EINVAL' };
+      return f && f.kind === 'nsfs' ? { ns: f.target } : { plain: true };
     }
   }
 }
