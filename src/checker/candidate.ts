@@ -45,7 +45,7 @@ function idsKey(ids: Readonly<Record<number, number>>): string {
 function worldKey(w: World): string {
   let k = worldKeys.get(w);
   if (k !== undefined) return k;
-  const parts: (string | number)[] = [w.inodes.next, w.inodes.runs.join(','), w.placeholders.join(',')];
+  const parts: (string | number)[] = [w.inodes.next, w.inodes.runs.join(','), w.paths.join(',')];
   for (const t of w.tasks)
     parts.push(
       `${t.state[0]}${t.parent}:${t.ns.user},${t.ns.pid},${t.ns.net},${t.ns.mnt},${t.ns.uts},${t.ns.ipc},${t.ns.cgroup},${t.ns.time},${t.pidForChildren},${t.timeForChildren}f${t.files}s${Object.entries(t.shm).join(';')}`,

@@ -45,14 +45,21 @@ export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineC
       // A task whose fork failed has no /proc entry.
       const i = w.taskIndex[src.task];
       const other = i === undefined ? undefined : w.tasks[i];
-      return other ? procNs(w, other, src.file, ctx) : { errno: 'ENOENT' };
+      if (!other) return { errno: 'ENOENT' };
+      // proc_ns_get_link → ptrace_may_access(PTRACE_MODE_READ_FSCREDS), else EACCES: another
+      // task's namespace files need the caller in the target's user namespace (same
+      // capabilities) or CAP_SYS_PTRACE over it (kernel/ptrace.c: __ptrace_may_access;
+      // security/commoncap.c: cap_ptrace_access_check) [exp 6.18.44: EACCES from a child user ns].
+      if (other !== t && other.state !== 'reaped' && !userNsWithin(w, other.ns.user, t.ns.user))
+        return { errno: 'EACCES' };
+      return procNs(w, other, src.file, ctx);
     }
     case 'path': {
       // An nsfs bind mount there: its namespace. Another mount, or the empty file a past bind
       // mount left (its mount point): a plain file. Nothing ever made there: ENOENT.
       const m = mountAt(w, t.ns.mnt, src.path);
       if (m && m.kind === 'nsfs') return { ns: m.ns };
-      return m || w.placeholders.includes(src.path) ? { plain: true } : { errno: 'ENOENT' };
+      return m || w.paths.includes(src.path) ? { plain: true } : { errno: 'ENOENT' };
     }
     case 'fd': {
       const e = fdTableOf(w, t).fds[src.fd];

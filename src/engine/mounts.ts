@@ -13,7 +13,6 @@ export function addMount(w: World, mntNs: number, m: MountNode): void {
   const n = w.ns[mntNs] as NsNode;
   if (m.kind === 'nsfs') getNsfs(w, m.ns);
   else if (m.kind === 'proc') getNs(w, m.ns);
-  if (!w.placeholders.includes(m.path)) w.placeholders = [...w.placeholders, m.path];
   n.mounts = [...(n.mounts ?? []), m];
 }
 

@@ -1,7 +1,7 @@
 import type { NsType } from '../../model/nsType.ts';
 import type { LatencyRange } from '../../model/time.ts';
 import type { EngineCtx } from './ctx.ts';
-import { reaperOf, startReaper } from './reapers.ts';
+import { startReaper } from './reapers.ts';
 import type { FileNode, NsNode, World } from './world.ts';
 
 /** Takes a reference. @internal */

@@ -225,11 +225,6 @@ export interface World {
   fdTables: FdTable[];
   files: FileNode[];
   shm: ShmNode[];
-  /**
-   * Mount points the probe has made (empty files or directories on its sandbox tmpfs, which every
-   * mount namespace copied from it shares): after an umount the path is a plain file.
-   */
-  placeholders: string[];
   inodes: InodeAllocator;
   netns: BatchWorker;
   ipc: BatchWorker;
@@ -318,7 +313,6 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
     fdTables: tasks.map(() => ({ users: 1, fds: {} })),
     files: [],
     shm: [],
-    placeholders: [],
     inodes: createAllocator(profile.inodes.modelStart),
     netns: idleWorker(),
     ipc: idleWorker(),

@@ -86,7 +86,12 @@ function heldAgain(t: Trace): Mutation | null {
   const i = t.steps.findIndex((s) => s.refs.some((r) => !r.held));
   if (i < 0) return null;
   const trace = withStep(t, i, (x) => ({ ...x, refs: x.refs.map((r) => (r.held ? r : { ...r, held: true })) }));
-  return { what: `step ${i} shows a released namespace held`, trace, step: (t.steps[i] as TraceStep).index, seen: /held/ };
+  return {
+    what: `step ${i} shows a released namespace held`,
+    trace,
+    step: (t.steps[i] as TraceStep).index,
+    seen: /held/,
+  };
 }
 
 function expectRejectedAt(v: Verdict, m: Mutation): void {

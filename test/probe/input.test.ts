@@ -32,7 +32,7 @@ describe('probeInput', () => {
     expect(probeInput(scenario)).toBe(
       [
         'nslife-probe-input 2',
-        'meta {"name":"two","file":"examples/two.nsl","params":{"delay":"10ms"}}',
+        'meta {"name":"two","file":"examples/two.nsl","params":{"delay":"10ms"},"tasks":["main","helper"]}',
         'task 0 main initial',
         'task 1 helper initial',
         'step 0 4 0 unshare user,net {"types":["user","net"]}',
@@ -146,6 +146,7 @@ describe('probeInput', () => {
       name: 'two',
       file: 'examples/two.nsl',
       params: { note: 'a\nb "c"' },
+      tasks: ['main', 'helper'],
     });
   });
 

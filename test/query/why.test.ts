@@ -308,7 +308,11 @@ describe('why: guards and active references', () => {
 
   it('lists at most MAX_CHAINS chains and says it left some out', () => {
     // 210 sockets: 210 f_cred references on the initial user namespace, plus its other holders.
-    const w = worldAfter(scenario('many').task('main').repeat(210, (b, i) => b.socket('main', `s${i}`)));
+    const w = worldAfter(
+      scenario('many')
+        .task('main')
+        .repeat(210, (b, i) => b.socket('main', `s${i}`)),
+    );
     const y = why(w, 0, linux618);
     expect(y.chains).toHaveLength(MAX_CHAINS);
     expect(y.truncated).toBe(true);
