@@ -3,7 +3,7 @@ import type { NsFile, NsSource, TaskStep } from '../scenario/ast.ts';
 import type { EngineCtx } from './ctx.ts';
 import { addMount, mountAt, umount } from './mounts.ts';
 import { getNs, openFile, putCred, putFile, putNs } from './refs.ts';
-import { detachShm, multithreaded, pidNsWithin, userNsWithin } from './tasks.ts';
+import { detachShm, multithreaded, pidNsWithin, taskByPid, userNsWithin } from './tasks.ts';
 import type { FdTable, NsNode, TaskNode, World } from './world.ts';
 
 /** An errno name, or a namespace / file index. */
@@ -43,7 +43,7 @@ export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineC
     case 'proc': {
       if (src.task === 'self') return procNs(w, t, src.file, ctx);
       // A task whose fork failed has no /proc entry.
-      const i = w.taskIndex[src.task];
+      const i = taskByPid(w, src.task);
       const other = i === undefined ? undefined : w.tasks[i];
       if (!other) return { errno: 'ENOENT' };
       // proc_ns_get_link → ptrace_may_access(PTRACE_MODE_READ_FSCREDS), else EACCES: another
@@ -228,7 +228,7 @@ export function openSocket(w: World, t: TaskNode, name: string, cloexec: boolean
  * @internal
  */
 export function openPidfd(w: World, t: TaskNode, target: string, name: string, ctx: EngineCtx): string | null {
-  const ti = w.taskIndex[target];
+  const ti = taskByPid(w, target);
   const tt = ti === undefined ? undefined : w.tasks[ti];
   if (ti === undefined || !tt || tt.state === 'reaped') return 'ESRCH'; // never born, or gone
   if (!pidNsWithin(w, tt.ns.pid, t.ns.pid)) return 'ESRCH';

@@ -20,7 +20,7 @@ import {
   umountPath,
 } from './files.ts';
 import { openFile, putFile, putNs } from './refs.ts';
-import { addTask, detachAllShm, exitTask, exitThread, reap, threadsOf, zapWaiting } from './tasks.ts';
+import { addTask, detachAllShm, exitTask, exitThread, reap, taskByPid, threadsOf, zapWaiting } from './tasks.ts';
 import type { NsNode, PidNsState, TaskNode, World } from './world.ts';
 
 export { taskOf } from './tasks.ts';
@@ -316,7 +316,7 @@ function execCommit(w: World, i: number, t: TaskNode, ctx: EngineCtx): null {
  * caller's process and not reaped yet; EAGAIN (nslife's name for "nothing reaped") while it runs.
  */
 function waitChild(w: World, t: TaskNode, child: string, ctx: EngineCtx): string | null {
-  const ci = w.taskIndex[child];
+  const ci = taskByPid(w, child);
   const c = ci === undefined ? undefined : w.tasks[ci];
   if (ci === undefined || !c) return 'ECHILD'; // never born: no such child
   if (c.leader !== ci || c.parent !== t.leader || c.state === 'reaped') return 'ECHILD';

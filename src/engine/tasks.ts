@@ -223,12 +223,15 @@ export const newPidNs = (): PidNsState => ({ reaper: -1, adding: true });
 export function addTask(
   w: World,
   name: string,
-  init: Omit<TaskNode, 'pid' | 'name' | 'leader' | 'shm'> & { leader: number | null; shm: Record<string, number> },
+  init: Omit<TaskNode, 'pid' | 'pid0' | 'name' | 'leader' | 'shm'> & {
+    leader: number | null;
+    shm: Record<string, number>;
+  },
 ): number {
   const i = w.tasks.length;
   w.pids.push({ task: i, ns: init.ns.pid, refs: 1 });
   getNs(w, init.ns.pid);
-  const t: TaskNode = { ...init, name, leader: init.leader ?? i, pid: w.pids.length - 1 };
+  const t: TaskNode = { ...init, name, leader: init.leader ?? i, pid: w.pids.length - 1, pid0: w.pids.length - 1 };
   w.tasks.push(t);
   w.taskIndex[name] = i;
   getNs(w, t.ns.user);
@@ -236,4 +239,18 @@ export function addTask(
   const pidns = (w.ns[t.ns.pid] as NsNode).pidns as PidNsState;
   if (pidns.reaper === -1) pidns.reaper = i; // the first process in a pid namespace is its init
   return i;
+}
+
+/**
+ * The task a scenario name designates where the kernel sees a pid number (/proc/NAME, pidfd_open,
+ * waitid): the task now holding the struct pid the name was born with — after a thread's exec,
+ * that thread (fs/exec.c: de_thread → exchange_tids). Undefined for a name never born.
+ *
+ * @internal
+ */
+export function taskByPid(w: World, name: string): number | undefined {
+  const i = w.taskIndex[name];
+  const t = i === undefined ? undefined : w.tasks[i];
+  if (i === undefined || !t) return undefined;
+  return w.pids[t.pid0]?.task ?? i;
 }

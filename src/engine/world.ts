@@ -125,6 +125,11 @@ export interface TaskNode {
   timeForChildren: number;
   /** Its struct pid (index into `World.pids`; a thread that execs takes its leader's: exchange_tids). */
   pid: number;
+  /**
+   * The struct pid it was born with: what its scenario name means in /proc/NAME, pidfd_open and
+   * waitid (a pid number). After a thread's exec that pid belongs to the exec'ing thread.
+   */
+  readonly pid0: number;
   /** Its fd table (index into `World.fdTables`; threads share one). */
   files: number;
   /** Attached SysV shm segments by scenario name → index into `World.shm` (leaders only: one mm per process). */
@@ -305,6 +310,7 @@ export function createWorld(profile: KernelProfile, tasks: readonly string[]): W
       pidForChildren: initial.pid,
       timeForChildren: initial.time,
       pid: i,
+      pid0: i,
       files: i,
       shm: {},
     })),

@@ -54,8 +54,11 @@ describe('exec from a thread (fs/exec.c: de_thread)', () => {
     exec(r, { kind: 'exec', task: 't1' });
     expect(exec(r, { kind: 'setns', task: 'b', fd: 'p', types: ['net'] })).toBeNull();
     expect(task(r.w, 't1')).toMatchObject({ leader: r.w.taskIndex['t1'], pid });
-    // pidfd_open on the caller works: it is a thread-group leader now.
-    expect(exec(r, { kind: 'pidfd', task: 'b', target: 't1', as: 'q' })).toBeNull();
+    // Names mean pid numbers where the kernel sees numbers (/proc/NAME, pidfd_open, waitid): `a`
+    // now designates the exec'd process (t1 holds its pid), t1's own old tid is gone — as the
+    // live campaign showed (/proc/<a's pid>/ns/* still opens after t1's exec).
+    expect(exec(r, { kind: 'pidfd', task: 'b', target: 'a', as: 'q' })).toBeNull();
+    expect(exec(r, { kind: 'pidfd', task: 'b', target: 't1', as: 'q2' })).toBe('ESRCH');
   });
 
   it('the caller takes the leader’s children (forget_original_parent → find_alive_thread)', () => {
