@@ -146,7 +146,8 @@ function entryTime(t0: number, t1: number, j: number, entries: number): number {
   return t0 + Math.floor((j * (t1 - t0)) / (entries + 1));
 }
 
-function durationOf(p: KernelProfile, step: ExecStep): LatencyRange {
+/** How long an operation takes on the machine: its profile range. @internal */
+export function durationOf(p: KernelProfile, step: ExecStep): LatencyRange {
   switch (step.kind) {
     case 'read':
     case 'next-inode':

@@ -1,11 +1,11 @@
 import { produce } from 'immer';
 import type { NsType } from '../../model/nsType.ts';
 import type { KernelProfile } from '../../model/profile.ts';
-import type { LatencyRange } from '../../model/time.ts';
 import type { Step } from '../scenario/ast.ts';
 import { intervalTiming } from '../engine/choice.ts';
 import type { EngineCtx } from '../engine/ctx.ts';
 import type { Effect } from '../engine/effects.ts';
+import { durationOf } from '../engine/engine.ts';
 import { activeSet } from '../engine/holders.ts';
 import { point, type Interval } from '../engine/interval.ts';
 import { beginOp, endOp, fillOp, newOpState } from '../engine/ops.ts';
@@ -83,24 +83,6 @@ export interface WhatIf {
 
 /** Most kernel transitions a drain runs (a guard: a drain always ends). */
 const MAX_TRANSITIONS = 1_000_000;
-
-/** How long an operation takes (the engine's choice of range, src/engine/engine.ts). */
-function durationOf(p: KernelProfile, step: WhatIfOp): LatencyRange {
-  switch (step.kind) {
-    case 'read':
-    case 'next-inode':
-      return p.opDuration.read;
-    case 'unshare':
-    case 'fork':
-      if (step.types.includes('net')) return p.opDuration.unshareNet;
-      if (step.types.some((t) => t !== 'user')) return p.opDuration.unshareOther;
-      return step.kind === 'fork' ? p.opDuration.fork : p.opDuration.unshareUser;
-    case 'thread':
-      return p.opDuration.fork;
-    default:
-      return p.opDuration.syscall;
-  }
-}
 
 interface Log {
   lastPut: Map<number, Interval>;
