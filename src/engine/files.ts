@@ -9,7 +9,7 @@ import type { FdTable, NsNode, TaskNode, World } from './world.ts';
 /** An errno name, or a namespace / file index. */
 type Result = { errno: string } | { ns: number };
 /** What an nsfs source names: a namespace, a plain file (no nsfs file there), or an errno. */
-type SourceResult = Result | { plain: true };
+type SourceResult = Result | { plain: true } | { pidfd: number };
 
 /**
  * The namespace behind /proc/TASK/ns/FILE (fs/proc/namespaces.c → ns_get_path → ops->get):
@@ -65,7 +65,11 @@ export function resolveSource(w: World, t: TaskNode, src: NsSource, ctx: EngineC
       const e = fdTableOf(w, t).fds[src.fd];
       if (!e) return { errno: 'EBADF' };
       const f = w.files[e.file];
-      return f && f.kind === 'nsfs' ? { ns: f.target } : { plain: true };
+      if (!f || f.kind === 'plain') return { plain: true };
+      if (f.kind === 'nsfs') return { ns: f.target };
+      // /proc/self/fd/N of a socket cannot be opened (ENXIO, seen on 6.18.44); of a pidfd it
+      // opens another file on the same pid (seen on 6.18.44).
+      return f.kind === 'socket' ? { errno: 'ENXIO' } : { pidfd: f.target };
     }
   }
 }
@@ -103,7 +107,12 @@ export function openNs(
 ): string | null {
   const r = resolveSource(w, t, step.source, ctx);
   if ('errno' in r) return r.errno;
-  const file = 'plain' in r ? openFile(w, 'plain', -1, t.ns.user) : openFile(w, 'nsfs', r.ns, t.ns.user);
+  const file =
+    'plain' in r
+      ? openFile(w, 'plain', -1, t.ns.user)
+      : 'pidfd' in r
+        ? openFile(w, 'pidfd', r.pidfd, t.ns.user)
+        : openFile(w, 'nsfs', r.ns, t.ns.user);
   bindFd(w, t, step.as, file, step.cloexec, ctx);
   return null;
 }
@@ -168,11 +177,23 @@ export function bindMount(
   // called (the source is reached through them); then the mount point file is made.
   const src = step.source;
   if (src.kind === 'path' && !w.paths.includes(src.path)) return 'ENOENT';
-  if (src.kind === 'fd' && !fdTableOf(w, t).fds[src.fd]) return 'EBADF';
+  if (src.kind === 'fd') {
+    const e = fdTableOf(w, t).fds[src.fd];
+    if (!e) return 'EBADF';
+    // do_loopback: a file whose mount is not in the caller's namespace (sockfs, pidfs) cannot be
+    // bound; nsfs files are the exception (fs/namespace.c: check_mnt || is nsfs) [exp 6.18.44:
+    // binding a socket fd gives EINVAL, live campaign].
+    const kind = w.files[e.file]?.kind;
+    if (kind === 'socket' || kind === 'pidfd') {
+      makePath(w, step.path);
+      return 'EINVAL';
+    }
+  }
   makePath(w, step.path);
   if (!mayMount(w, t)) return 'EPERM';
   const r = resolveSource(w, t, step.source, ctx);
   if ('errno' in r) return r.errno;
+  if ('pidfd' in r) return 'EINVAL'; // (checked above)
   if ('plain' in r) {
     addMount(w, t.ns.mnt, { path: step.path, kind: 'plain', ns: -1 });
     return null;
