@@ -68,9 +68,6 @@ export function createNamespaces(
   // kernel/fork.c: ksys_unshare → unshare_userns: CLONE_NEWUSER implies CLONE_THREAD, and a
   // multithreaded caller gets EINVAL (check_unshare_flags).
   if (!clone && want.has('user') && multithreaded(w, ti)) return 'EINVAL';
-  // kernel/pid_namespace.c: copy_pid_ns — `if (task_active_pid_ns(current) != old_ns) return -EINVAL`
-  // (a second CLONE_NEWPID before the first child).
-  if (want.has('pid') && task.pidForChildren !== task.ns.pid) return 'EINVAL';
   let owner = task.ns.user;
   const order = ORDER.filter((t) => want.has(t));
   for (const [k, type] of order.entries()) {
@@ -123,6 +120,11 @@ function createOne(w: World, task: TaskNode, type: NsType, owner: number, c: Cre
     if (pn.level > p.userNestingLimit) return 'ENOSPC';
     level = pn.level + 1;
   } else if (type === 'pid') {
+    // kernel/pid_namespace.c: copy_pid_ns — `if (task_active_pid_ns(current) != old_ns) return
+    // -EINVAL` (a second CLONE_NEWPID before the first child). It comes after the user namespace
+    // of the same call was made (unshare_userns / copy_creds run first), which is then dropped
+    // like any abandoned cred: its number stays taken until free_user_ns [exp 6.18.44, campaign].
+    if (task.pidForChildren !== task.ns.pid) return 'EINVAL';
     parent = task.pidForChildren;
     const pn = w.ns[parent] as NsNode;
     // kernel/pid_namespace.c: create_pid_namespace — `if (!in_userns(parent_pid_ns->user_ns, user_ns))
