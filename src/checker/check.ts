@@ -14,6 +14,7 @@ import { holderLines } from './holderLines.ts';
 import { expand, mayRunWithin, TooManyStates, type KernelActivity, type Relevance } from './expand.ts';
 import { describeRefs, describeSeen, describeSeenRefs, match, refsMatch } from './match.ts';
 import { reaperObservations } from './reaperEvents.ts';
+import { lazyRelevance, refsPoint, stepPoint } from './relevance.ts';
 import { relaxLatencies } from './strictness.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -34,9 +35,16 @@ export interface CheckOptions {
   readonly strictness?: Strictness;
   /** Upper bound on candidate states kept at any point (default 20000). */
   readonly maxCandidates?: number;
+  /**
+   * Leave kernel work that cannot matter at a point pending, and share explored states between
+   * candidates (`ordering` only; default true). Off, every interleaving is enumerated: the same
+   * verdicts, far more states (tests compare the two).
+   */
+  readonly reduce?: boolean;
 }
 
-type Work = { c: Candidate; st: OpState };
+/** A candidate within a step, its op's scratch state, and which kernel work matters there. */
+type Work = { c: Candidate; st: OpState; rel: Relevance | undefined };
 
 /**
  * Decides whether the model, under a profile, admits a trace. Keeps the set of model states that
@@ -51,12 +59,16 @@ type Work = { c: Candidate; st: OpState };
  */
 export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   const strictness = opts.strictness ?? 'ordering';
+  // Candidates of one point share the states they explore (see expand). Only where latencies are
+  // relaxed: with the profile's ranges, the same state reached another way may have other due times.
+  const share = strictness !== 'timed' && opts.reduce !== false;
   const profile = strictness === 'timed' ? opts.profile : relaxLatencies(opts.profile);
   const bound = opts.maxCandidates ?? 20_000;
   const tasks = initialTasks(trace);
   const origin = trace.steps[0]?.t0 ?? 0;
   const ctx: EngineCtx = { profile, timing: intervalTiming(), at: { lo: 0, hi: 0 }, effects: null };
   const kernel: KernelActivity = reaperObservations(trace, origin);
+  const tracedNet = kernel.observed.size > 0;
   const notes: string[] = [];
   if (!trace.header.capabilities.tracefs) notes.push('no tracefs events: reaper runs were not observed');
 
@@ -96,7 +108,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       const window: Interval = { lo: rec.t0 - origin, hi: rec.t1 - origin };
       let work: Work[];
       try {
-        work = runStep(cands, step, rec, window, ctx, kernel, bound);
+        work = runStep(cands, step, rec, window, ctx, kernel, bound, strictness !== 'timed');
       } catch (e) {
         if (e instanceof NoFit) {
           const o = rec.ns.find((x) => x.type === 'net');
@@ -134,9 +146,19 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       const window: Interval = { lo: rec.t1 - origin, hi: next ? next.t0 - origin : Infinity };
       const held: Candidate[] = [];
       const allowed = new Set<string>();
+      const seen = new Map<string, Map<string, number>>();
+      // Only a release can need kernel work to have run: a namespace seen held is explained by
+      // the state where the work that would drop it is still pending (it can run later).
+      const probedIds = new Set(rec.refs.filter((r) => !r.held).map((r) => r.id));
       try {
         for (const c of merge(survivors)) {
-          for (const e of expand(c, window, ctx, kernel, bound)) {
+          const probed = new Set(
+            Object.entries(c.ids)
+              .filter(([, id]) => probedIds.has(id))
+              .map(([i]) => Number(i)),
+          );
+          const rel = share ? lazyRelevance(refsPoint(probed, tracedNet, profile.activeRefs)) : undefined;
+          for (const e of expand(c, window, ctx, kernel, bound, rel, shared(seen, share ? '' : null))) {
             if (refsMatch(e, rec, ctx)) held.push(e);
             else allowed.add(describeRefs(e, rec, ctx));
           }
@@ -168,11 +190,13 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
   let explained = 0;
   // Only for a note: a few states and a small bound (every interleaving of the tail is not needed).
   const tailBound = Math.min(bound, 500);
+  // (only the netns worker's steps are explained, and what shares a namespace with them)
+  const tailRel = share ? lazyRelevance(refsPoint(new Set(), true, false)) : undefined;
   let tailCut = false;
   try {
     if (kernel.events.some((e) => e.t >= lastT)) {
       for (const c of cands.slice(0, 16)) {
-        for (const e of expand(c, { lo: lastT, hi: Infinity }, ctx, kernel, tailBound))
+        for (const e of expand(c, { lo: lastT, hi: Infinity }, ctx, kernel, tailBound, tailRel))
           explained = Math.max(explained, e.ev);
         if (explained === kernel.events.length) break; // one state that explains them all is enough
       }
@@ -201,19 +225,31 @@ function runStep(
   ctx: EngineCtx,
   k: KernelActivity,
   bound: number,
+  share: boolean,
 ): Work[] {
   // A step that makes a choice the trace decides (bind of a mount namespace's file on kernels
   // with per-CPU ns ids: fs/namespace.c mnt_ns_loop) is tried each way.
   const choices = step.kind === 'bind' && ctx.profile.nsIds === 'percpu-cookie' ? [0, 1] : [0];
-  let work: Work[] = cands.flatMap((c) => choices.map((k) => ({ c, st: newOpState(() => k) })));
+  // Where latencies are relaxed, kernel work that cannot matter to this step is left pending.
+  const tracedNet = k.observed.size > 0;
+  const relOf = (c: Candidate): Relevance | undefined => {
+    if (!share) return undefined;
+    ctx.at = window;
+    return lazyRelevance(stepPoint(c.world, step, ctx, tracedNet));
+  };
+  let work: Work[] = cands.flatMap((c) => {
+    const rel = relOf(c);
+    return choices.map((k) => ({ c, st: newOpState(() => k), rel }));
+  });
   const advance = (apply: (d: World, st: OpState) => void, relevant?: Relevance): void => {
     const next: Work[] = [];
-    for (const { c, st } of work) {
-      for (const e of expand(c, window, ctx, k, bound, relevant)) {
+    const seen = new Map<string, Map<string, number>>();
+    for (const { c, st, rel } of work) {
+      for (const e of expand(c, window, ctx, k, bound, relevant ?? rel, shared(seen, share ? opStateKey(st) : null))) {
         const st2 = copyOpState(st);
         ctx.at = window;
         const world = produce(e.world, (d: World) => apply(d, st2));
-        next.push({ c: { ...e, world, tMin: window.lo }, st: st2 });
+        next.push({ c: { ...e, world, tMin: window.lo }, st: st2, rel });
       }
     }
     work = dedupe(next);
@@ -234,11 +270,12 @@ function runStep(
     const active: Work[] = [];
     for (const x of work) {
       if (x.st.fill === 0) settled.push(x);
-      else if (!mayRunWithin(x.c, window, relevant)) {
+      else if (!mayRunWithin(x.c, window, relevant ?? x.rel)) {
         const st2 = copyOpState(x.st);
         settled.push({
           c: { ...x.c, world: produce(x.c.world, (d: World) => fillOp(d, st2, st2.fill, ctx)) },
           st: st2,
+          rel: x.rel,
         });
       } else active.push(x);
     }
@@ -297,6 +334,19 @@ function observedProc(rec: TraceStep): Set<number> | null {
 function lastFillFits(c: Candidate, st: OpState, seen: Set<number>): boolean {
   if (c.anchor === null || st.created.net === undefined) return true;
   return st.last < 0 || seen.has(st.last + c.anchor);
+}
+
+/** The map of explored states shared by the candidates with one op state (null: none shared). */
+function shared(maps: Map<string, Map<string, number>>, key: string | null): Map<string, number> | undefined {
+  if (key === null) return undefined;
+  let m = maps.get(key);
+  if (!m) maps.set(key, (m = new Map()));
+  return m;
+}
+
+/** An op state's data, as a string: candidates share explored states only with equal op states. */
+function opStateKey(st: OpState): string {
+  return `${st.fill}|${st.errno ?? ''}|${st.last}|${st.ti}|${JSON.stringify(st.created)}|${st.rest.join(',')}|${st.choose(2)}`;
 }
 
 function dedupe(work: Work[]): Work[] {

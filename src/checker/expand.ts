@@ -38,6 +38,9 @@ export class TooManyStates extends Error {}
  * Every candidate reachable from `c` by kernel work that may run before a point that happens
  * somewhere in `window`: unobserved reaper steps may or may not run; an observed one runs exactly
  * when the trace saw it (and only then); observed events before the window must have happened.
+ * Callers that expand several candidates towards the same point share `seen` (state key → the
+ * earliest time it was explored from) so that each state is explored once: the candidates of one
+ * point reach largely the same states, in every order of the same pending work.
  *
  * @internal
  */
@@ -48,15 +51,18 @@ export function expand(
   k: KernelActivity,
   bound: number,
   relevant?: Relevance,
+  seen: Map<string, number> = new Map(),
 ): Candidate[] {
   const out: Candidate[] = [];
-  const seen = new Set<string>();
   const stack: Candidate[] = [c];
   while (stack.length > 0) {
     const cur = stack.pop() as Candidate;
     const key = candidateKey(cur);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    // A state already explored no later than this one (from this or another candidate of the
+    // same point) has already given every state this one can reach.
+    const was = seen.get(key);
+    if (was !== undefined && was <= cur.tMin) continue;
+    seen.set(key, cur.tMin);
     if (seen.size > bound) throw new TooManyStates(`more than ${bound} interleavings before one point`);
     const enabled = enabledInternal(cur.world)
       .filter((t) => mayBeLast(cur.world, t.key) && (!relevant || relevant(cur, t.key)))
