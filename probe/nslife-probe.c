@@ -2174,6 +2174,7 @@ static struct task {
 	int proc;                /* which process (thread group) it is a thread of */
 	int parent;              /* the task whose step made it; -1 for initial tasks */
 	pid_t tid, tgid;         /* host ids */
+	pid_t born;              /* the host thread id it was born with (its scenario name's pid) */
 	unsigned long long start; /* /proc/<tid>/stat starttime: the id is not reused meanwhile */
 } tasks[MAX_TASKS];
 static int nprocs;
@@ -2721,12 +2722,22 @@ static int task_live(struct task *t)
 	return 1;
 }
 
-/* The host id of task `i` for a step that names it (/proc/TASK/ns/FILE, pidfd, wait): 0 when
- * it was never born or is gone (a zombie still has its id). */
-static pid_t task_host_tid(int i)
+/* The host id a task's scenario name means where the kernel sees pid numbers (/proc/NAME,
+ * pidfd_open, waitid): the id it was born with, while a task of ours holds it. After a thread's
+ * exec the exec'ing thread holds its leader's id and its own id is gone (fs/exec.c: de_thread →
+ * exchange_tids; the thread also takes the leader's start time, so the leader's record still
+ * matches /proc/<id>/stat). A zombie still holds its id. 0 when no task of ours holds it. */
+static pid_t task_name_tid(int i)
 {
 	const struct task *t = &tasks[i];
-	return t->state == T_UNBORN || task_state_now(t) < 0 ? 0 : t->tid;
+	if (t->state == T_UNBORN)
+		return 0;
+	for (int j = 0; j < ntasks; j++) {
+		const struct task *u = &tasks[j];
+		if (u->state != T_UNBORN && u->tid == t->born && task_state_now(u) >= 0)
+			return t->born;
+	}
+	return 0;
 }
 
 /* Takes a new task's hello: its host ids. */
@@ -2735,7 +2746,7 @@ static void task_born(struct task *t, int fd, const struct task_reply *hello, in
 	char state;
 	t->state = T_LIVE;
 	t->fd = fd;
-	t->tid = hello->tid;
+	t->tid = t->born = hello->tid;
 	t->tgid = hello->tgid;
 	t->is_thread = is_thread;
 	t->proc = proc;
@@ -3096,9 +3107,9 @@ static int run_task_step(const struct step *st, struct task_reply *rep, const ch
 	cmd.file = st->op == OP_READ ? st->file : 0;
 	cmd.value = st->value;
 	if (st->src_kind == SRC_PROC)
-		cmd.src_tid = task_host_tid(st->src_task);
+		cmd.src_tid = task_name_tid(st->src_task);
 	if (st->op == OP_PIDFD || st->op == OP_WAIT)
-		cmd.target = task_host_tid(st->other);
+		cmd.target = task_name_tid(st->other);
 	if (st->name)
 		snprintf(cmd.name, sizeof cmd.name, "%s", st->name);
 	if (st->name2)

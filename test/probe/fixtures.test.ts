@@ -68,6 +68,7 @@ describe('catalog scenarios', () => {
       'netns-keeps-owner',
       'pidfd-keeps-pidns',
       'pidns-init-death',
+      'regression-exec-thread-names', // found by the live campaign
       'regression-pidfd-thread', // found by the live campaign
       'setns-last-fd',
       'socket-keeps-netns',
