@@ -65,7 +65,7 @@ function worldKey(w: World): string {
     if (!n.initial) part += `n${n.inode}p${n.procRuns.join(',')}d${n.devInodes.join(',')}`;
     if (n.ucounts) part += `u${Object.values(n.ucounts.charged).join(',')}m${Object.values(n.ucounts.max).join(',')}`;
     if (n.pidns) part += `r${n.pidns.reaper}${n.pidns.adding ? 'a' : ''}`;
-    if (n.mounts) part += `M${n.mounts.map((m) => `${m.path}>${m.kind}${m.ns}`).join(';')}`;
+    if (n.mounts) part += `M${n.mounts.map((m) => `${m.path}>${m.kind}${m.ns}${m.locked ? 'L' : ''}`).join(';')}`;
     parts.push(part);
   }
   for (const q of [w.netns, w.ipc])

@@ -26,7 +26,7 @@ function releaseMount(w: World, m: MountNode, ctx: EngineCtx): void {
  * umount2(path): the topmost mount at `path` in `mntNs`. With MNT_DETACH the mount is detached
  * at once and released when its last user goes — the model has no other user of an nsfs or proc
  * mount than the tree, so lazy and plain umount release alike. Returns false when nothing is
- * mounted there (EINVAL).
+ * mounted there or the mount is locked (EINVAL).
  *
  * @internal
  */
@@ -36,6 +36,7 @@ export function umount(w: World, mntNs: number, path: string, ctx: EngineCtx): b
   const i = list.map((m) => m.path).lastIndexOf(path);
   if (i < 0) return false;
   const m = list[i] as MountNode;
+  if (m.locked) return false; // can_umount: MNT_LOCKED → EINVAL, lazy or not
   n.mounts = [...list.slice(0, i), ...list.slice(i + 1)];
   releaseMount(w, m, ctx);
   return true;
@@ -56,9 +57,13 @@ export function mountAt(w: World, mntNs: number, path: string): MountNode | unde
  * @internal
  */
 export function copyMounts(w: World, from: number, to: number): void {
+  // copy_mnt_ns: `if (user_ns != ns->user_ns) lock_mnt_tree(new)` — every copied mount but the
+  // root gets MNT_LOCKED (an unprivileged owner may not reveal what is under it); copy_tree
+  // keeps MNT_LOCKED of a mount that had it [6.1–7.3].
+  const foreign = (w.ns[from] as NsNode).owner !== (w.ns[to] as NsNode).owner;
   for (const m of (w.ns[from] as NsNode).mounts ?? []) {
     if (m.kind === 'nsfs' && (w.ns[m.ns] as NsNode).type === 'mnt') continue;
-    addMount(w, to, m);
+    addMount(w, to, foreign && !m.locked ? { ...m, locked: true } : m);
   }
 }
 

@@ -24,6 +24,12 @@ export interface MountNode {
   readonly kind: 'nsfs' | 'proc' | 'plain';
   /** The namespace it pins. */
   readonly ns: number;
+  /**
+   * Copied into a mount namespace owned by another user namespace than its source's (or copied
+   * from such a mount): MNT_LOCKED, so umount gives EINVAL (fs/namespace.c: copy_mnt_ns →
+   * lock_mnt_tree, copy_tree keeps MNT_LOCKED; can_umount) [6.1–7.3].
+   */
+  readonly locked?: boolean;
 }
 
 /**

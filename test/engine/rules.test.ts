@@ -627,6 +627,24 @@ describe('mounts and ioctls', () => {
     expect(exec(r, { kind: 'umount', task: 'b', path: '/run/netns/x', lazy: false })).toBe('EPERM');
   });
 
+  it('mounts copied into a mount ns of another owner are locked: umount → EINVAL, the namespace stays held (fs/namespace.c: copy_mnt_ns → lock_mnt_tree, copy_tree keeps MNT_LOCKED, can_umount)', () => {
+    // Seen on 6.18.44 (test/fixtures/traces/regression-locked-mounts-*.jsonl): the same errnos.
+    const r = rig(linux618, ['a', 'b']);
+    const umount = (task: string, path: string, lazy = false) => exec(r, { kind: 'umount', task, path, lazy });
+    ok(
+      r,
+      { kind: 'bind', task: 'a', source: { kind: 'proc', task: 'a', file: 'uts' }, path: '/run/netns/n0' },
+      { kind: 'unshare', task: 'a', types: ['user', 'mnt'] },
+    );
+    expect(umount('a', '/run/netns/n0')).toBe('EINVAL');
+    expect(umount('a', '/run/netns/n0', true)).toBe('EINVAL'); // MNT_DETACH too
+    ok(r, { kind: 'bind', task: 'a', source: { kind: 'proc', task: 'a', file: 'net' }, path: '/run/netns/n1' });
+    expect(umount('a', '/run/netns/n1')).toBeNull(); // made there: not locked
+    ok(r, { kind: 'unshare', task: 'a', types: ['mnt'] }); // same owner, but the copy of a locked mount stays locked
+    expect(umount('a', '/run/netns/n0')).toBe('EINVAL');
+    expect(umount('b', '/run/netns/n0')).toBeNull(); // the original, in b's mount ns
+  });
+
   it('NS_GET_PARENT on a net fd → EINVAL; on a user or pid fd the parent (fs/nsfs.c: ns_ioctl — no get_parent op)', () => {
     const r = rig(linux618, ['a']);
     const w = r.w;

@@ -69,6 +69,7 @@ describe('catalog scenarios', () => {
       'pidfd-keeps-pidns',
       'pidns-init-death',
       'regression-exec-thread-names', // found by the live campaign
+      'regression-locked-mounts', // found by the live campaign
       'regression-pidfd-thread', // found by the live campaign
       'setns-last-fd',
       'socket-keeps-netns',
