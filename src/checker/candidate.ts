@@ -70,7 +70,7 @@ function worldKey(w: World): string {
   }
   for (const q of [w.netns, w.ipc])
     parts.push(`Q${q.state}${q.step}${q.requeued ? 'r' : ''}[${q.cleanupList.join(',')}][${q.batch.join(',')}]`);
-  parts.push(`W[${w.work.map((x) => `${x.ns}.${x.step}`).join(',')}]`);
+  parts.push(`W[${w.work.map((x) => `${x.ns}.${x.step}${x.pid === undefined ? '' : `p${x.pid}`}`).join(',')}]`);
   k = parts.join('|');
   worldKeys.set(w, k);
   return k;

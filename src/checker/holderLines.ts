@@ -42,7 +42,7 @@ function holderText(w: World, h: Holder): string {
     case 'nsproxy':
       return `nsproxy ${h.slot} of ${task(h.task)}`;
     case 'struct-pid':
-      return `struct pid of ${task(h.task)}${w.tasks[h.task]?.state === 'reaped' ? ' (reaped; a pidfd holds it)' : ''}`;
+      return `struct pid of ${task(h.task)}${w.tasks[h.task]?.state === 'reaped' ? ' (reaped; held by a pidfd or its RCU-delayed put)' : ''}`;
     case 'nsfs':
       return `nsfs inode (${[...h.files.map(fileOwner), ...h.mounts.map((m) => `bind mount ${m.path} in mnt ns #${m.mntNs}`)].join(', ')})`;
     case 'f_cred':

@@ -76,7 +76,8 @@ export function holdersOf(w: World): Holder[][] {
   w.shm.forEach((s, i) => {
     if (s.maps > 0) add(s.ns, { kind: 'shm', segment: i, active: false });
   });
-  for (const it of w.work) if (it.step < 0) add(it.ns, { kind: 'deferred-put', due: it.due, active: false });
+  // (a delayed struct pid put, step -2, is part of the struct pid's count: its holder above)
+  for (const it of w.work) if (it.step === -1) add(it.ns, { kind: 'deferred-put', due: it.due, active: false });
   return out;
 }
 

@@ -6,8 +6,8 @@ import { freeInode, freeInodes } from './allocator.ts';
 import type { EngineCtx } from './ctx.ts';
 import type { Interval } from './interval.ts';
 import { dropMounts } from './mounts.ts';
-import { putNs, unchargeUcount } from './refs.ts';
-import type { BatchWorker, NsNode, World } from './world.ts';
+import { putNs, putPid, unchargeUcount } from './refs.ts';
+import type { BatchWorker, NsNode, WorkItem, World } from './world.ts';
 
 /**
  * One internal (kernel-side) transition that may happen now: a batched worker's next step
@@ -36,14 +36,15 @@ export const reaperOf = (p: KernelProfile, type: NsType): Reaper => reapersOf(p)
 /** The netns reaper of a profile. @internal */
 export const netReaperOf = (p: KernelProfile): Reaper => reapersOf(p).net;
 
-const workKey = (ns: number, step: number, due: Interval): string => `w:${ns}:${step}:${due.lo}:${due.hi}`;
+const workKey = (it: WorkItem): string =>
+  `w:${it.ns}:${it.step}:${it.due.lo}:${it.due.hi}${it.pid === undefined ? '' : `:p${it.pid}`}`;
 
 /** The internal transitions enabled in `w`: the batched workers, then work items in queue order. @internal */
 export function enabledInternal(w: World): InternalTransition[] {
   const out: InternalTransition[] = [];
   if (w.netns.state !== 'idle') out.push({ key: 'netns', due: w.netns.due });
   if (w.ipc.state !== 'idle') out.push({ key: 'ipc', due: w.ipc.due });
-  for (const it of w.work) out.push({ key: workKey(it.ns, it.step, it.due), due: it.due });
+  for (const it of w.work) out.push({ key: workKey(it), due: it.due });
   return out;
 }
 
@@ -173,19 +174,25 @@ export function startForeignRun(w: World, ctx: EngineCtx): void {
 export function fireInternal(w: World, key: string, ctx: EngineCtx): void {
   if (key === 'netns') return fireBatch(w, w.netns, reapersOf(ctx.profile).net, ctx);
   if (key === 'ipc') return fireBatch(w, w.ipc, reapersOf(ctx.profile).ipc, ctx);
-  const i = w.work.findIndex((it) => workKey(it.ns, it.step, it.due) === key);
+  const i = w.work.findIndex((it) => workKey(it) === key);
   if (i < 0) throw new Error(`no queued work ${key}`);
   const [it] = w.work.splice(i, 1);
   if (!it) return;
-  if (it.step < 0) putNs(w, it.ns, ctx);
-  else runStep(w, it.ns, it.step, ctx);
+  fireWork(w, it, ctx);
 }
 
 /** Fires the work item at index `i` of `w.work` (the engine's fast path). @internal */
 export function fireWorkAt(w: World, i: number, ctx: EngineCtx): void {
   const [it] = w.work.splice(i, 1);
   if (!it) return;
-  if (it.step < 0) putNs(w, it.ns, ctx);
+  fireWork(w, it, ctx);
+}
+
+/** Runs one work item: a reaper step, or an RCU-delayed put (of a namespace, or of a struct pid). */
+function fireWork(w: World, it: WorkItem, ctx: EngineCtx): void {
+  if (it.step === -2)
+    putPid(w, it.pid as number, ctx, false); // delayed_put_pid → put_pid
+  else if (it.step < 0) putNs(w, it.ns, ctx);
   else runStep(w, it.ns, it.step, ctx);
 }
 

@@ -72,9 +72,16 @@ export function getPid(w: World, pid: number): void {
  */
 export function putPid(w: World, pid: number, ctx: EngineCtx, deferred: boolean): void {
   const p = w.pids[pid] as { refs: number; ns: number };
+  // The reap's put is itself RCU-delayed (free_pid → call_rcu(delayed_put_pid)): until it runs,
+  // the struct pid keeps its count, so closing the last pidfd meanwhile is not the last put —
+  // seen on 6.18.44: the pid namespace held 11 ms after the close, released by 111 ms.
+  if (deferred && !(w.ns[p.ns] as NsNode).initial) {
+    w.work.push({ ns: p.ns, step: -2, pid, due: ctx.timing.due(ctx.at, ctx.profile.latency.pidPut) });
+    ctx.effects?.push({ kind: 'put.deferred', ns: p.ns, at: ctx.at });
+    return;
+  }
   if (--p.refs > 0) return;
-  if (deferred) deferPut(w, p.ns, ctx, ctx.profile.latency.pidPut);
-  else putNs(w, p.ns, ctx);
+  putNs(w, p.ns, ctx);
 }
 
 /** A new open file (refcount 1), holding its target and its opener's credentials. @internal */

@@ -216,7 +216,13 @@ export type NetnsWorker = BatchWorker;
  */
 export interface WorkItem {
   readonly ns: number;
+  /**
+   * The reaper step to run; -1: an RCU-delayed put of `ns` (put_cred_rcu); -2: an RCU-delayed put
+   * of the struct pid `pid` (free_pid → call_rcu(delayed_put_pid)), which puts `ns`, its pid
+   * namespace, only if it was the struct pid's last reference.
+   */
   readonly step: number;
+  readonly pid?: number;
   due: Interval;
 }
 

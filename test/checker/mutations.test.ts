@@ -32,7 +32,14 @@ function withStep(t: Trace, i: number, f: (s: TraceStep) => TraceStep): Trace {
 }
 
 /** `step`: the scenario index of the mutated step (trace steps skip `expect` lines). */
-type Mutation = { readonly what: string; readonly trace: Trace; readonly step: number; readonly seen: RegExp };
+type Mutation = {
+  readonly what: string;
+  readonly trace: Trace;
+  readonly step: number;
+  readonly seen: RegExp;
+  /** The observation may be explained by kernel work arbitrarily late (checked `timed` then). */
+  readonly late?: boolean;
+};
 
 /** A created namespace shown on the inode number of another that is still held at that step. */
 function earlyReuse(t: Trace): Mutation | null {
@@ -91,6 +98,7 @@ function heldAgain(t: Trace): Mutation | null {
     trace,
     step: (t.steps[i] as TraceStep).index,
     seen: /held/,
+    late: true,
   };
 }
 
@@ -113,7 +121,12 @@ describe('mutated catalog traces are rejected, with the step and why', () => {
         (m): m is Mutation => m !== null,
       );
       expect(ms.length, 'at least one mutation applies').toBeGreaterThan(0);
-      for (const m of ms) expectRejectedAt(checkTrace(m.trace, { profile: linux618 }), m);
+      // A release that comes from deferred kernel work (an RCU-delayed put) may be arbitrarily late
+      // in ordering mode: held there is rejected only within the profile's latency ranges.
+      for (const m of ms) {
+        const v = checkTrace(m.trace, { profile: linux618 });
+        expectRejectedAt(m.late && v.admitted ? checkTrace(m.trace, { profile: linux618, strictness: 'timed' }) : v, m);
+      }
     });
   }
 

@@ -104,6 +104,21 @@ describe('holders (KERNEL-RULES 2)', () => {
     expect(node(w, pid).state).toBe('dying');
   });
 
+  it('the reap puts its struct pid after a grace period: closing the last pidfd before that is not the last put (kernel/pid.c: free_pid → call_rcu(delayed_put_pid))', () => {
+    // Seen on 6.18.44 (test/fixtures/traces/regression-pidfd-after-reap-*.jsonl): the pid
+    // namespace still held 11 ms after the close, released by 111 ms.
+    const r = rig(linux618, ['a']);
+    const w = r.w;
+    ok(r, { kind: 'fork', task: 'a', child: 'c', types: ['pid'], pidfd: 'p' });
+    const pid = nsOf(w, 'c', 'pid');
+    ok(r, { kind: 'exit', task: 'c' }, { kind: 'wait', task: 'a', child: 'c' });
+    ok(r, { kind: 'close', task: 'a', fd: 'p' });
+    expect(node(w, pid).state).toBe('active');
+    expect(holderKinds(w, pid)).toEqual(['struct-pid']);
+    fireWork(r, pid, true); // delayed_put_pid: now the struct pid's last reference
+    expect(node(w, pid).state).toBe('dying');
+  });
+
   it('a socket keeps its net after its task moved on; closing it releases the net (2.3; net/core/sock.c: sk_alloc, __sk_destruct)', () => {
     const r = rig(linux618, ['a']);
     const w = r.w;

@@ -40,7 +40,7 @@ interface Derived {
   readonly holders: Map<string, number>[];
   /** Per namespace: open nsfs files + nsfs bind mounts on it. */
   readonly nsfsUsers: number[];
-  /** Per struct pid: its task (until reaped) + the open pidfds on it. */
+  /** Per struct pid: its task (until reaped, then until its RCU-delayed put) + the open pidfds on it. */
   readonly pidRefs: number[];
   /** Per segment: the processes that have it attached. */
   readonly shmMaps: number[];
@@ -82,6 +82,8 @@ function derive(w: World, p: KernelProfile): Derived {
     for (const e of Object.values(w.fdTables[table]?.fds ?? {})) fileRefs.set(e.file, (fileRefs.get(e.file) ?? 0) + 1);
   const nsfsUsers = w.ns.map(() => 0);
   const pidRefs = w.pids.map((pid) => ((w.tasks[pid.task]?.state ?? 'reaped') !== 'reaped' ? 1 : 0));
+  // A reaped task's RCU-delayed put (delayed_put_pid) not run yet.
+  for (const it of w.work) if (it.step === -2 && it.pid !== undefined) pidRefs[it.pid]!++;
   for (const f of fileRefs.keys()) {
     const file = w.files[f];
     if (!file) throw new Error(`fd on file ${f}, which does not exist`);
@@ -120,7 +122,7 @@ function derive(w: World, p: KernelProfile): Derived {
   // A ucounts entry carrying charges holds its user namespace (alloc_ucounts: get_user_ns).
   for (const [u, c] of charges) if (NS_TYPES.some((t) => c[t] > 0)) hold(u, 'ucounts');
   // RCU-deferred puts not done yet (put_cred_rcu, delayed_put_pid).
-  for (const it of w.work) if (it.step < 0) hold(it.ns, 'deferred-put');
+  for (const it of w.work) if (it.step === -1) hold(it.ns, 'deferred-put');
 
   return { fileRefs, holders, nsfsUsers, pidRefs, shmMaps, charges };
 }

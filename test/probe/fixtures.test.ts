@@ -70,6 +70,7 @@ describe('catalog scenarios', () => {
       'pidns-init-death',
       'regression-exec-thread-names', // found by the live campaign
       'regression-locked-mounts', // found by the live campaign
+      'regression-pidfd-after-reap', // found by the live campaign
       'regression-pidfd-thread', // found by the live campaign
       'setns-last-fd',
       'socket-keeps-netns',
