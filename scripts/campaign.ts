@@ -50,12 +50,15 @@ process.stderr.write(
 );
 const width = 30;
 const bar = (s: CampaignSummary): void => {
-  if (!process.stderr.isTTY) return;
-  const done = Math.min(width, Math.round((s.runs / runs) * width));
   const k = s.live ? ` kernel ok ${s.kernelAdmitted} rejected ${s.kernelRejected} undecided ${s.kernelUndecided}` : '';
-  process.stderr.write(
-    `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${s.runs}/${runs} model ok ${s.modelAdmitted}${k}`,
-  );
+  const count = `${s.runs}/${runs} model ok ${s.modelAdmitted}${k}`;
+  // Not a terminal (a log, CI): a plain line every 10 runs, counting shrink runs too.
+  if (!process.stderr.isTTY) {
+    if (s.runs % 10 === 0) process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${count}\n`);
+    return;
+  }
+  const done = Math.min(width, Math.round((s.runs / runs) * width));
+  process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${count}`);
 };
 const summary = await runCampaign({
   runs,

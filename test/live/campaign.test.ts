@@ -9,7 +9,7 @@ import { probeAvailable } from '../../src/probe/available.ts';
 import { renderSummary, runCampaign } from '../campaign/campaign.ts';
 
 const avail = probeAvailable();
-const RUNS = Number(process.env.NSLIFE_CAMPAIGN_RUNS ?? 120);
+const RUNS = Number(process.env.NSLIFE_CAMPAIGN_RUNS ?? 200);
 const SEED = Number(process.env.NSLIFE_CAMPAIGN_SEED ?? 20261203);
 
 describe('live campaign', () => {
