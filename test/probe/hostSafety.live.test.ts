@@ -243,6 +243,16 @@ describe.skipIf(!available.ok)(
     it.skipIf(!isRoot || !hasUnshare)(
       'a probe lock that is not a plain file (a private /tmp where it is a symlink)',
       () => {
+        // A checkout under /tmp (a CI clone) is carried over into the private /tmp through /mnt
+        // (a tmpfs of that mount namespace too).
+        const q = (x: string): string => `'${x.replaceAll("'", `'\\''`)}'`;
+        const underTmp = PACKAGE_ROOT.startsWith('/tmp/');
+        const keepRepo = underTmp
+          ? `mount -t tmpfs nslife-keep /mnt && mkdir /mnt/repo && mount --bind ${q(PACKAGE_ROOT)} /mnt/repo && `
+          : '';
+        const restoreRepo = underTmp
+          ? ` && mkdir -p ${q(PACKAGE_ROOT)} && mount --bind /mnt/repo ${q(PACKAGE_ROOT)}`
+          : '';
         const r = nslifeProbe(
           [
             'unshare',
@@ -251,7 +261,7 @@ describe.skipIf(!available.ok)(
             'private',
             'sh',
             '-c',
-            `mount -t tmpfs nslife-refuse /tmp && ln -s /nowhere ${PROBE_LOCK_PATH} && exec "$@"`,
+            `${keepRepo}mount -t tmpfs nslife-refuse /tmp${restoreRepo} && ln -s /nowhere ${PROBE_LOCK_PATH} && exec "$@"`,
             'sh',
           ],
           seed,

@@ -74,7 +74,12 @@ describe.skipIf(!available.ok)(`live probe${available.ok ? '' : ` (skipped: ${av
     expect(h.kernel?.release).toBe(release());
     expect(h.profile).toMatch(/^linux-\d+\.\d+$/);
     expect(h.clock).toBe('CLOCK_MONOTONIC');
-    expect(h.scenario).toEqual({ name: 'seed', file: 'examples/seed.nsl', params: { delay: '200ms' } });
+    expect(h.scenario).toEqual({
+      name: 'seed',
+      file: 'examples/seed.nsl',
+      params: { delay: '200ms' },
+      tasks: ['main'],
+    });
     expect(h.capabilities.userns).toBe(true);
     expect(h.refused).toBeUndefined();
     expect(h.initial.map((o) => o.type)).toEqual(expect.arrayContaining(['user', 'net']));
