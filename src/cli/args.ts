@@ -9,7 +9,7 @@ import { InputError, quote } from '../errors/inputError.ts';
  */
 export function parseOptions<T extends ParseArgsConfig['options']>(argv: string[], options: T, command: string) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
   } catch (e) {
     // node's messages: "Unknown option '--x'. To specify a positional argument ...": the first sentence says it
     const msg = (String((e as Error).message).split('\n')[0] ?? '').split('. ')[0] ?? '';
@@ -20,6 +20,24 @@ export function parseOptions<T extends ParseArgsConfig['options']>(argv: string[
       found: msg,
     });
   }
+}
+
+/**
+ * `--seed -5` as `--seed=-5`: parseArgs takes a value starting with `-` for an option (and calls
+ * it ambiguous); a negative number after an option that takes a value is that option's value.
+ */
+function joinNegativeValues(argv: string[], options: ParseArgsConfig['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    if (name !== null && options?.[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** Parses `--set name=value` pairs. @internal */

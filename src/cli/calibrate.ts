@@ -5,7 +5,7 @@ import { calibrate, type Calibration, type FittedParam } from '../calibrate/fit.
 import { InputError, quote } from '../errors/inputError.ts';
 import { parseTrace } from '../trace/read.ts';
 import { parseOptions } from './args.ts';
-import { readInput, writeAtomic } from './io.ts';
+import { checkOutputPath, readInput, writeAtomic } from './io.ts';
 import { profileOption } from './profileOption.ts';
 
 export const CALIBRATE_HELP = `nslife calibrate TRACES... -o PROFILE [--base P]
@@ -50,6 +50,7 @@ export function calibrateCommand(argv: string[], out: (s: string) => void): numb
       found: quote(values.output),
     });
   }
+  checkOutputPath(values.output, 'calibrate', 'a profile file');
   const traces = positionals.map((file) => {
     const trace = parseTrace(readInput(file), file);
     if (trace.header.source !== 'kernel')

@@ -56,6 +56,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
  * @internal
  */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`| head`) closes the pipe: the output is no longer wanted.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const out = (s: string): void => void process.stdout.write(s + '\n');
   const [name, ...rest] = argv;
   if (name === undefined) {

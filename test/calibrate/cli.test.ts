@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../../model/profiles/load.ts';
 
 const root = join(import.meta.dirname, '../..');
 const nslife = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/nslife.js'), ...args], { cwd: root, encoding: 'utf8' });
 const dir = mkdtempSync(join(tmpdir(), 'nslife-calibrate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const seedTraces = readdirSync(join(root, 'test/fixtures/traces'))
   .filter((f) => f.startsWith('seed-'))
   .map((f) => `test/fixtures/traces/${f}`);

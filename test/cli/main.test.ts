@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 const nslife = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/nslife.js'), ...args], { cwd: root, encoding: 'utf8' });
 const dir = mkdtempSync(join(tmpdir(), 'nslife-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string): string => {
   const f = join(dir, name);
   writeFileSync(f, text);
@@ -25,6 +26,37 @@ function expectInputError(r: ReturnType<typeof nslife>, line: RegExp): void {
 }
 
 describe('nslife CLI: bad input', () => {
+  it('an output path that cannot be written is refused before any work (run, calibrate)', () => {
+    const trace = join(root, 'test/fixtures/traces/seed-0ms-1.jsonl');
+    expectInputError(
+      nslife('run', join(root, 'examples/seed.nsl'), '-o', join(dir, 'none/x.jsonl')),
+      /^nslife run: field -o: expected a trace file in an existing directory, found ".*none\/x\.jsonl" \(no directory/,
+    );
+    expectInputError(
+      nslife('calibrate', trace, '-o', dir),
+      /^nslife calibrate: field -o: expected a profile file in an existing directory, found the directory/,
+    );
+  });
+
+  it('a negative number after an option that takes a value is its value (--seed -5)', () => {
+    const r = nslife('run', join(root, 'examples/seed.nsl'), '--seed', '-5', '-q');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/seed -5 \(replay: .* --seed -5\)/);
+  });
+
+  it('a reader that stops early (| head) ends the output quietly', () => {
+    const r = spawnSync(
+      'sh',
+      ['-c', `"${process.execPath}" bin/nslife.js run examples/seed.nsl --seed 1 | head -c 10`],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
   it('a scenario with a typo: file:line:col and what was expected', () => {
     const f = file('typo.nsl', 'task main\nmain: unshare user\nmain: unshare nett\n');
     expectInputError(nslife('run', f), /typo\.nsl:3:15: expected a namespace type .*found "nett"/);

@@ -1,6 +1,4 @@
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { InputError, quote } from '../../errors/inputError.ts';
+import { InputError } from '../../errors/inputError.ts';
 import { ProbeError, probeAvailable, runProbe } from '../../probe/driver.ts';
 import { ensureProbeBuilt } from '../../probe/ensureBuilt.ts';
 import { probeInput } from '../../probe/input.ts';
@@ -8,7 +6,7 @@ import { renderSteps } from '../../render/steps.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { parseTrace } from '../../trace/read.ts';
 import { onePositional, parseIntOption, parseOptions, parseSets } from '../args.ts';
-import { readInput } from '../io.ts';
+import { checkOutputPath, readInput } from '../io.ts';
 
 export const PROBE_HELP = `nslife probe SCENARIO -o TRACE [--set NAME=VALUE]... [--no-tracefs] [--timeout-ms N]
 
@@ -48,24 +46,7 @@ export async function probeCommand(argv: string[], out: (s: string) => void): Pr
     process.stderr.write(`nslife: ${file}: ${(e as Error).message}\n`);
     return 2;
   }
-  const outDir = dirname(values.output);
-  const isDir = (path: string): boolean | undefined => {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return undefined; // not there
-    }
-  };
-  if (isDir(outDir) !== true || isDir(values.output) === true) {
-    throw new InputError({
-      file: 'nslife probe',
-      field: '-o',
-      expected: 'a trace file in an existing directory',
-      found: isDir(values.output)
-        ? `the directory ${quote(values.output)}`
-        : `${quote(values.output)} (no directory ${quote(outDir)})`,
-    });
-  }
+  checkOutputPath(values.output, 'probe', 'a trace file');
   const built = ensureProbeBuilt();
   const avail = built.ok ? probeAvailable() : built;
   if (!avail.ok) {

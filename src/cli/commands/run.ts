@@ -3,12 +3,12 @@ import { parseScenario } from '../../scenario/parse.ts';
 import { evaluateExpectations } from '../../trace/expectations.ts';
 import { formatTrace } from '../../trace/write.ts';
 import { onePositional, parseIntOption, parseOptions, parseSets } from '../args.ts';
-import { readInput, writeAtomic } from '../io.ts';
+import { checkOutputPath, readInput, writeAtomic } from '../io.ts';
 import { profileOption, seedOption } from '../profileOption.ts';
 import { renderSteps } from '../../render/steps.ts';
 import { renderExpectations } from '../../render/expectations.ts';
 
-export const RUN_HELP = `nslife run SCENARIO [--set NAME=VALUE]... [--profile P] [--seed N] [-o TRACE] [--quiet]
+export const RUN_HELP = `nslife run SCENARIO [--set NAME=VALUE]... [--profile P] [--seed N] [-o TRACE] [-q|--quiet]
 
 Runs a scenario on the model (virtual clock) and prints every step, then the scenario's
 expectations. Exit status: 0 all expectations hold, 1 one failed, 2 bad input.`;
@@ -30,6 +30,7 @@ export function runCommand(argv: string[], out: (s: string) => void): number {
   const profile = profileOption(values.profile, 'run');
   const seed = seedOption(parseIntOption(values.seed, '--seed', 'run'));
   const scenario = parseScenario(readInput(file), file, parseSets(values.set, 'run'));
+  if (values.output !== undefined) checkOutputPath(values.output, 'run', 'a trace file');
   const run = simulate(scenario, { profile, seed });
   out(
     `nslife run ${file} — profile ${profile.name}, seed ${seed} (replay: node bin/nslife.js run ${file} --seed ${seed}${setArgs(values.set)})`,
