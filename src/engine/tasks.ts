@@ -58,7 +58,11 @@ export function threadsOf(w: World, leader: number): number[] {
 
 /** Is the process of task `i` multithreaded? @internal */
 export function multithreaded(w: World, i: number): boolean {
-  return threadsOf(w, (w.tasks[i] as TaskNode).leader).length > 1;
+  const t = w.tasks[i] as TaskNode;
+  // Threads share their process's fd table (CLONE_FILES): a table with one user has no other
+  // thread, which spares the walk over every task (unshare(CLONE_NEWUSER) asks each time).
+  if ((w.fdTables[t.files]?.users ?? 0) <= 1) return false;
+  return threadsOf(w, t.leader).length > 1;
 }
 
 /** Closes every fd of a table whose last user is gone (exit_files → put_files_struct). @internal */
