@@ -108,7 +108,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       const window: Interval = { lo: rec.t0 - origin, hi: rec.t1 - origin };
       let work: Work[];
       try {
-        work = runStep(cands, step, rec, window, ctx, kernel, bound, strictness !== 'timed');
+        work = runStep(cands, step, rec, window, ctx, kernel, bound, share);
       } catch (e) {
         if (e instanceof NoFit) {
           const o = rec.ns.find((x) => x.type === 'net');
