@@ -108,7 +108,7 @@ export function checkTrace(trace: Trace, opts: CheckOptions): Verdict {
       const window: Interval = { lo: rec.t0 - origin, hi: rec.t1 - origin };
       let work: Work[];
       try {
-        work = runStep(cands, step, rec, window, ctx, kernel, bound, share);
+        work = runStep(cands, step, rec, window, ctx, kernel, bound, share && { tracedNet });
       } catch (e) {
         if (e instanceof NoFit) {
           const o = rec.ns.find((x) => x.type === 'net');
@@ -225,17 +225,17 @@ function runStep(
   ctx: EngineCtx,
   k: KernelActivity,
   bound: number,
-  share: boolean,
+  /** Lazy kernel work and shared exploration (`ordering`), or false. */
+  share: false | { readonly tracedNet: boolean },
 ): Work[] {
   // A step that makes a choice the trace decides (bind of a mount namespace's file on kernels
   // with per-CPU ns ids: fs/namespace.c mnt_ns_loop) is tried each way.
   const choices = step.kind === 'bind' && ctx.profile.nsIds === 'percpu-cookie' ? [0, 1] : [0];
   // Where latencies are relaxed, kernel work that cannot matter to this step is left pending.
-  const tracedNet = k.observed.size > 0;
   const relOf = (c: Candidate): Relevance | undefined => {
     if (!share) return undefined;
     ctx.at = window;
-    return lazyRelevance(stepPoint(c.world, step, ctx, tracedNet));
+    return lazyRelevance(stepPoint(c.world, step, ctx, share.tracedNet));
   };
   let work: Work[] = cands.flatMap((c) => {
     const rel = relOf(c);

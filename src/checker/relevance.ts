@@ -58,8 +58,15 @@ const IPC = -2;
  */
 export function stepPoint(w: World, step: ExecStep, ctx: EngineCtx, tracedNet: boolean): LazyPoint {
   const none = new Set<number>();
-  if (step.kind === 'next-inode')
-    return { probed: none, dropped: none, touchesWorker: none, threshold: -1, all: true, tracedNet };
+  const everything: LazyPoint = {
+    probed: none,
+    dropped: none,
+    touchesWorker: none,
+    threshold: -1,
+    all: true,
+    tracedNet,
+  };
+  if (step.kind === 'next-inode') return everything;
   const st = newOpState();
   const at = ctx.at;
   const after = produce(w, (d: World) => {
@@ -68,8 +75,7 @@ export function stepPoint(w: World, step: ExecStep, ctx: EngineCtx, tracedNet: b
     endOp(d, step, st, ctx);
   });
   ctx.at = at;
-  if (st.errno === 'ENOSPC')
-    return { probed: none, dropped: none, touchesWorker: none, threshold: -1, all: true, tracedNet };
+  if (st.errno === 'ENOSPC') return everything;
   const dropped = new Set<number>();
   for (let i = 0; i < w.ns.length; i++) {
     const a = w.ns[i] as NsNode;
